@@ -1,0 +1,213 @@
+// retold/dedup.hpp - the one object an ingest backend holds: retold::deduplicator.
+//
+// Pipeline for every added document:
+//   text -> normalize (+ boilerplate stripping) -> word shingles -> MinHash signature -> LSH index
+//        -> term counts -> TF-IDF embedding (or the caller's own vector) -> vector index (FAISS)
+//   candidates from both indexes -> scoring_rule (verify.hpp) -> leader clustering (cluster.hpp)
+// and save()/load() persist all of it (store).
+//
+// Thread safety: a deduplicator may be shared by any number of threads. Queries and other const
+// members run concurrently with each other (shared lock); add, add_batch, remove, evict and load
+// take the exclusive lock, so they serialize with everything else. The expensive per-document work
+// of add_batch (normalize, shingle, sign, embed) runs outside the exclusive section on
+// options.threads worker threads.
+#pragma once
+
+#include <retold/cluster.hpp>
+#include <retold/embed.hpp>
+#include <retold/export.hpp>
+#include <retold/lsh.hpp>
+#include <retold/minhash.hpp>
+#include <retold/shingle.hpp>
+#include <retold/text.hpp>
+#include <retold/vector_index.hpp>
+#include <retold/verify.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace retold {
+
+/// One incoming report. All members are borrowed views: the deduplicator copies what it keeps
+/// before add() returns, so the caller's buffers only need to live for the duration of the call.
+struct document {
+  std::string_view id;             ///< unique, non-empty, at most 1024 bytes
+  std::string_view text;           ///< UTF-8 body (the title, if any, is matched together with it)
+  std::string_view title;          ///< optional headline
+  std::int64_t timestamp = 0;      ///< seconds since the Unix epoch, UTC
+  std::string_view source;         ///< outlet, used by the representative policy
+  std::span<const float> vector;   ///< optional caller embedding (required in embedding_mode::external)
+};
+
+/// Where document embeddings come from.
+enum class embedding_mode : std::uint8_t {
+  builtin = 0,   ///< the built-in tfidf_embedder (no model download)
+  external = 1,  ///< the caller supplies a vector of options.external_dimension floats per document
+  none = 2,      ///< lexical matching only
+};
+
+/// Everything configurable. Structural fields (normalization, shingles, minhash, embedding mode,
+/// embedder, dimensions) are fixed when a state is created and saved with it; the rest may be
+/// changed at load time (see deduplicator::load).
+struct deduplicator_options {
+  normalize_options normalize{.strip_boilerplate = true};
+  shingle_options shingles{};
+  minhash_config minhash{};
+  lsh_params lsh{};                        ///< bands == 0: chosen by choose_lsh_params(lsh_threshold)
+  double lsh_threshold = 0.3;              ///< Jaccard the LSH banding is tuned to surface
+  embedding_mode embedding = embedding_mode::builtin;
+  tfidf_embedder_options embedder{};
+  std::uint32_t external_dimension = 0;    ///< required (> 0) for embedding_mode::external
+  vector_index_options vector_index{};     ///< its dimension is set by the deduplicator
+  std::size_t vector_candidates = 16;      ///< nearest neighbours examined per document
+  scoring_rule scoring{};                  ///< runtime: may change at load
+  std::int64_t time_window_seconds = 0;    ///< runtime: 0 = no window; else only documents whose
+                                           ///< timestamps differ by at most this can match
+  representative_policy representative{};  ///< runtime
+  std::size_t max_document_bytes = 1 << 20;///< runtime: larger texts are refused (errc::too_large)
+  bool keep_text = false;                  ///< store texts so explain() can show shared terms
+  unsigned threads = 0;                    ///< runtime: add_batch workers; 0 = hardware threads
+};
+
+/// One verified similar document.
+struct match {
+  std::string id;                 ///< the stored document
+  std::uint64_t cluster_id = 0;   ///< its story
+  pair_scores scores;             ///< jaccard, cosine, score, which rule decided
+};
+
+/// What add() did with a document.
+struct add_result {
+  errc status = errc::ok;         ///< add_batch only: ok, or why this document was skipped
+  std::string error;              ///< message when status != ok
+  std::uint64_t cluster_id = 0;   ///< the story it joined or opened (0 when skipped)
+  bool new_story = false;         ///< true when it opened a story
+  std::optional<match> leader;    ///< when it joined: the story's leader and the scores that decided
+  std::size_t candidates = 0;     ///< candidates examined (both indexes, after the time window)
+};
+
+/// A member of a story with its scores against the story's leader at the time it joined.
+struct cluster_member {
+  std::string id;
+  std::int64_t timestamp = 0;
+  std::string source;
+  pair_scores scores;  ///< the leader's own entry has score 1 and decision jaccard
+};
+
+/// One story.
+struct cluster_info {
+  std::uint64_t id = 0;
+  std::string representative;           ///< chosen by options.representative
+  std::string leader;                   ///< the first document; every member matched it
+  std::vector<cluster_member> members;  ///< leader first, then in order of joining
+};
+
+/// Why two stored documents match or not.
+struct explanation {
+  pair_scores scores;
+  std::vector<std::string> shared_terms;  ///< distinctive shared words (needs keep_text)
+  std::string shared_passage;             ///< longest shared run of words (needs keep_text)
+};
+
+/// Counters for monitoring. Plain value.
+struct deduplicator_stats {
+  std::size_t documents = 0;
+  std::size_t clusters = 0;
+  std::size_t multi_member_clusters = 0;
+  std::uint64_t documents_added_total = 0;  ///< including removed and evicted ones
+  std::uint64_t documents_removed_total = 0;
+  std::size_t memory_bytes = 0;             ///< estimate of the state held in memory
+};
+
+/// Query parameters.
+struct query_options {
+  std::size_t top_k = 10;                ///< at most this many matches, best first
+  bool accepted_only = true;             ///< false: also return rejected candidates with scores
+  std::optional<std::int64_t> timestamp; ///< when set and a time window is configured, applies it
+};
+
+/// Finds retellings online and keeps them as stories.
+///
+/// Ownership: the deduplicator owns all state it holds; results are returned by value. Movable,
+/// not copyable. A moved-from deduplicator may only be destroyed or assigned to.
+class RETOLD_API deduplicator {
+ public:
+  /// Throws errc::invalid_argument naming the offending option.
+  explicit deduplicator(deduplicator_options options = {});
+  ~deduplicator();
+  deduplicator(deduplicator&&) noexcept;
+  deduplicator& operator=(deduplicator&&) noexcept;
+  deduplicator(const deduplicator&) = delete;
+  deduplicator& operator=(const deduplicator&) = delete;
+
+  /// Adds one document against everything stored, assigns it to a story and returns what happened.
+  /// Errors (nothing is stored when one is thrown): invalid_argument (empty id, id too long, empty
+  /// text after normalization is allowed and gives a singleton story), invalid_utf8 (with byte
+  /// offset), too_large, duplicate_id, incompatible (vector of the wrong dimension, or a missing
+  /// vector in external mode). Exclusive lock.
+  add_result add(const document& doc);
+
+  /// Adds documents in order; the result is identical to calling add() on each in order, whatever
+  /// options.threads is (with the IVF vector index, up to its approximation). A bad document does
+  /// not stop the batch: its result has status != ok and nothing of it is stored.
+  std::vector<add_result> add_batch(std::span<const document> docs);
+
+  /// Stored documents most similar to `text` (nothing is stored). Shared lock.
+  std::vector<match> query(std::string_view text, const query_options& options = {}) const;
+  /// As query(), but by a caller vector only (cosine); needs an embedding mode with vectors.
+  std::vector<match> query_vector(std::span<const float> vector, const query_options& options = {}) const;
+
+  /// Removes a document. Returns false when the id is unknown. Its story keeps its id; when the
+  /// leader is removed the next member leads. Exclusive lock.
+  bool remove(std::string_view id);
+  /// Removes every document with timestamp < cutoff (retention). Returns how many. Exclusive lock.
+  std::size_t evict_before(std::int64_t cutoff);
+
+  /// True when `id` is stored. Shared lock.
+  bool contains(std::string_view id) const;
+  /// Story of a stored document; errc::not_found otherwise. Shared lock.
+  std::uint64_t cluster_of(std::string_view id) const;
+  /// One story; errc::not_found for an unknown id. Shared lock.
+  cluster_info cluster(std::uint64_t cluster_id) const;
+  /// All stories (with min_members = 2 only those that found a retelling), by increasing id.
+  std::vector<cluster_info> clusters(std::size_t min_members = 1) const;
+  /// Scores of two stored documents. errc::not_found for an unknown id. Shared lock.
+  explanation explain(std::string_view id_a, std::string_view id_b) const;
+
+  deduplicator_stats stats() const;
+  /// The options in force (structural ones as created or loaded).
+  const deduplicator_options& options() const noexcept;
+
+  /// Writes the whole state into `dir` (created if missing) atomically: a crash at any point leaves
+  /// either the previous state or the new one. errc::io on failure (the previous state is kept).
+  /// Shared lock: queries go on while saving; adds wait.
+  void save(const std::filesystem::path& dir) const;
+
+  /// Loads a state written by save(). Runtime fields of `overrides` (scoring, time window,
+  /// representative policy, max size, threads) replace the saved ones; its structural fields
+  /// must be left at their defaults or equal the saved ones (errc::incompatible otherwise).
+  /// errc::not_found when `dir` holds no state, errc::corrupted_state naming the file for a
+  /// truncated or damaged one.
+  static deduplicator load(const std::filesystem::path& dir,
+                           const std::optional<deduplicator_options>& overrides = std::nullopt);
+
+  /// Signature and embedding of a text computed alone with this deduplicator's configuration
+  /// (nothing stored). The embedding is empty in embedding_mode::none or external. Shared lock.
+  signature compute_signature(std::string_view text) const;
+  std::vector<float> compute_embedding(std::string_view text) const;
+
+  struct impl;  // defined in src/dedup/
+
+ private:
+  explicit deduplicator(std::unique_ptr<impl> state);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace retold

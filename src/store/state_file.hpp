@@ -1,0 +1,111 @@
+// src/store/state_file.hpp - retold's on-disk container (internal).
+//
+// Every state file is: a fixed 64-byte header (magic "RETOLDST", format version, byte-order mark,
+// a 16-byte kind tag such as "dedup.meta", payload length, XXH64 of the payload, XXH64 of the
+// header) followed by the payload. All integers are little-endian. Writing is atomic: the bytes go
+// to "<name>.tmp.<pid>", are fsync'ed, renamed over the final name, and the directory is fsync'ed,
+// so a crash leaves the old file or the new one, never a mix. Readers check everything and throw
+// errc::corrupted_state naming the file and what failed.
+//
+// A state directory holds several files; the MANIFEST file (written last) lists the generation and
+// the checksum of each of the others, so a directory whose files come from two different saves is
+// detected as well (see save_state_directory / load_state_directory).
+#pragma once
+
+#include <retold/error.hpp>
+
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace retold::detail {
+
+/// Little-endian serializer into a growing byte buffer. Not synchronized.
+class byte_writer {
+ public:
+  void u8(std::uint8_t v) { buf_.push_back(v); }
+  void u32(std::uint32_t v) { put_le(v); }
+  void u64(std::uint64_t v) { put_le(v); }
+  void i64(std::int64_t v) { put_le(static_cast<std::uint64_t>(v)); }
+  void f32(float v) { std::uint32_t b; std::memcpy(&b, &v, 4); put_le(b); }
+  void f64(double v) { std::uint64_t b; std::memcpy(&b, &v, 8); put_le(b); }
+  /// Length-prefixed (u64) byte string.
+  void str(std::string_view s) { u64(s.size()); buf_.insert(buf_.end(), s.begin(), s.end()); }
+  void bytes(std::span<const std::uint8_t> b) { u64(b.size()); buf_.insert(buf_.end(), b.begin(), b.end()); }
+  void u32_array(std::span<const std::uint32_t> a);
+  void f32_array(std::span<const float> a);
+  void u64_array(std::span<const std::uint64_t> a);
+  std::vector<std::uint8_t>& buffer() noexcept { return buf_; }
+
+ private:
+  template <class T> void put_le(T v) {
+    for (unsigned i = 0; i < sizeof(T); ++i) buf_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  }
+  std::vector<std::uint8_t> buf_;
+};
+
+/// Little-endian reader over a borrowed buffer (must outlive the reader). Every read checks the
+/// remaining length and throws errc::corrupted_state "<what>: truncated ..." naming `what`.
+class byte_reader {
+ public:
+  byte_reader(std::span<const std::uint8_t> data, std::string what) : data_(data), what_(std::move(what)) {}
+  std::uint8_t u8();
+  std::uint32_t u32();
+  std::uint64_t u64();
+  std::int64_t i64() { return static_cast<std::int64_t>(u64()); }
+  float f32();
+  double f64();
+  std::string str(std::size_t max_len = std::size_t{1} << 32);
+  std::vector<std::uint8_t> bytes(std::size_t max_len = std::size_t{1} << 40);
+  std::vector<std::uint32_t> u32_array();
+  std::vector<float> f32_array();
+  std::vector<std::uint64_t> u64_array();
+  std::size_t remaining() const noexcept { return data_.size() - pos_; }
+  /// Throws corrupted_state unless everything was consumed.
+  void expect_end() const;
+  [[noreturn]] void fail(const std::string& why) const;
+  const std::string& what() const noexcept { return what_; }
+
+ private:
+  void need(std::size_t n) const;
+  std::span<const std::uint8_t> data_;
+  std::size_t pos_ = 0;
+  std::string what_;
+};
+
+/// Writes `payload` as a state file of `kind` (<= 16 bytes) and `version` at `path`, atomically.
+/// errc::io naming the path on failure; the previous file at `path` is then untouched.
+void write_state_file(const std::filesystem::path& path, std::string_view kind, std::uint32_t version,
+                      std::span<const std::uint8_t> payload);
+
+/// Reads and checks a state file; returns its payload. errc::not_found when missing,
+/// errc::corrupted_state (naming the file: bad magic, truncated, checksum mismatch, wrong kind)
+/// and errc::incompatible (a newer format version than `max_version`).
+std::vector<std::uint8_t> read_state_file(const std::filesystem::path& path, std::string_view kind,
+                                          std::uint32_t max_version, std::uint32_t* version_out = nullptr);
+
+/// One named file of a state directory.
+struct state_part {
+  std::string name;                   ///< file name inside the directory, e.g. "documents.rtd"
+  std::string kind;                   ///< kind tag checked on load
+  std::uint32_t version = 1;
+  std::vector<std::uint8_t> payload;
+};
+
+/// Saves all parts into `dir` atomically as a set: each part is written under a name carrying a
+/// new generation number, then the MANIFEST (listing generation, names, sizes and checksums) is
+/// atomically replaced; files of older generations are removed afterwards. A crash at any point
+/// leaves a MANIFEST that names a complete, consistent set.
+void save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts);
+
+/// Loads the parts named by `dir`'s MANIFEST, checking each. `expected` gives the names, kinds and
+/// maximum versions wanted (payloads ignored); returns them with payloads and versions filled.
+/// errc::not_found when there is no MANIFEST; errc::corrupted_state naming the file otherwise.
+std::vector<state_part> load_state_directory(const std::filesystem::path& dir,
+                                             std::span<const state_part> expected);
+
+}  // namespace retold::detail
