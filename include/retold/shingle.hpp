@@ -1,0 +1,39 @@
+// retold/shingle.hpp - word and character n-gram shingles, hashed with XXH3.
+//
+// A shingle is n consecutive tokens (word shingles) or n consecutive code points (character
+// shingles, spaces included) of a NORMALIZED text (text.hpp). Because normalize() separates tokens
+// by exactly one space, a word shingle is a substring of the normalized text and is hashed as such
+// (XXH3_64bits_withSeed, with a seed that depends on the kind and n): no per-token allocation.
+#pragma once
+
+#include <retold/export.hpp>
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace retold {
+
+/// Unit of a shingle. Values are pinned (saved state, C ABI).
+enum class shingle_kind : std::uint8_t { word = 0, character = 1 };
+
+/// Plain value. n must be >= 1 (errc::invalid_argument otherwise).
+struct shingle_options {
+  shingle_kind kind = shingle_kind::word;
+  std::uint32_t n = 5;
+  friend bool operator==(const shingle_options&, const shingle_options&) = default;
+};
+
+/// 64-bit XXH3 hashes of the shingles of a NORMALIZED text, in text order, NOT deduplicated
+/// (a repeated shingle appears once per occurrence; MinHash does not care, exact Jaccard must
+/// sort+unique first). A text with fewer than n tokens (code points) yields exactly one shingle,
+/// the hash of the whole text, so distinct short texts get distinct signatures; an empty text
+/// yields nothing. Throws errc::invalid_argument when n == 0. Thread-safe.
+RETOLD_API std::vector<std::uint64_t> shingle_hashes(std::string_view normalized,
+                                                     const shingle_options& opts);
+
+/// Same, but APPENDS to `out` (not cleared), so a hot loop can reuse one vector's capacity.
+RETOLD_API void shingle_hashes(std::string_view normalized, const shingle_options& opts,
+                               std::vector<std::uint64_t>& out);
+
+}  // namespace retold
