@@ -15,6 +15,7 @@
 
 #include <retold/cluster.hpp>
 #include <retold/embed.hpp>
+#include <retold/error.hpp>
 #include <retold/export.hpp>
 #include <retold/lsh.hpp>
 #include <retold/minhash.hpp>

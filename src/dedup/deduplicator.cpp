@@ -1,0 +1,602 @@
+// The deduplicator: features -> candidates from both indexes -> scoring rule -> leader clustering.
+#include "dedup/deduplicator_impl.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <unordered_set>
+
+namespace retold {
+
+namespace {
+
+constexpr std::size_t max_id_bytes = 1024;
+
+std::uint32_t dimension_for(const deduplicator_options& o) {
+  switch (o.embedding) {
+    case embedding_mode::builtin: return o.embedder.dimension;
+    case embedding_mode::external: return o.external_dimension;
+    case embedding_mode::none: return 0;
+  }
+  throw error(errc::invalid_argument, "deduplicator_options.embedding: unknown mode");
+}
+
+void validate_options(const deduplicator_options& o) {
+  validate(o.minhash);
+  o.scoring.validate();
+  if (o.embedding == embedding_mode::external && o.external_dimension == 0)
+    throw error(errc::invalid_argument, "deduplicator_options.external_dimension must be > 0 in external embedding mode");
+  if (o.embedding == embedding_mode::builtin && o.embedder.dimension == 0)
+    throw error(errc::invalid_argument, "deduplicator_options.embedder.dimension must be > 0");
+  if (!(o.lsh_threshold > 0.0 && o.lsh_threshold < 1.0))
+    throw error(errc::invalid_argument, "deduplicator_options.lsh_threshold must be in (0, 1)");
+  if (o.time_window_seconds < 0)
+    throw error(errc::invalid_argument, "deduplicator_options.time_window_seconds must be >= 0");
+  if (o.max_document_bytes == 0)
+    throw error(errc::invalid_argument, "deduplicator_options.max_document_bytes must be > 0");
+  if (o.shingles.n == 0) throw error(errc::invalid_argument, "deduplicator_options.shingles.n must be > 0");
+}
+
+lsh_params resolve_lsh(const deduplicator_options& o) {
+  if (o.lsh.bands != 0) return o.lsh;
+  return choose_lsh_params(o.lsh_threshold, o.minhash.num_hashes);
+}
+
+void normalize_in_place(std::span<float> v) noexcept {
+  double n = 0;
+  for (float x : v) n += double(x) * x;
+  if (n <= 0) return;
+  const float inv = static_cast<float>(1.0 / std::sqrt(n));
+  for (float& x : v) x *= inv;
+}
+
+float dot(std::span<const float> a, std::span<const float> b) noexcept {
+  float s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Runs fn(i) for i in [0, n) on `workers` threads; rethrows the first exception.
+template <class Fn>
+void parallel_for(std::size_t n, unsigned workers, Fn&& fn) {
+  if (workers <= 1 || n < 2) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto run = [&] {
+    try {
+      for (std::size_t i = next++; i < n; i = next++) fn(i);
+    } catch (...) {
+      std::lock_guard lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+      next = n;
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(run);
+  run();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace
+
+std::uint64_t embed_epoch_boundary(std::uint64_t observed) noexcept {
+  constexpr std::uint64_t epoch = 4096;
+  if (observed < epoch) {
+    std::uint64_t b = 1;
+    while (b <= observed) b <<= 1;
+    return b;
+  }
+  return (observed / epoch + 1) * epoch;
+}
+
+deduplicator::impl::impl(deduplicator_options o)
+    : opts((validate_options(o), std::move(o))),
+      dim(dimension_for(opts)),
+      hasher(opts.minhash),
+      lsh(opts.minhash, resolve_lsh(opts)) {
+  opts.lsh = lsh.params();
+  if (opts.embedding == embedding_mode::builtin) embedder.emplace(opts.embedder);
+  if (dim > 0) {
+    opts.vector_index.dimension = dim;
+    vectors_index.emplace(opts.vector_index);
+  }
+}
+
+unsigned deduplicator::impl::worker_count(std::size_t jobs) const noexcept {
+  unsigned w = opts.threads ? opts.threads : std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(std::min<std::size_t>(w, std::max<std::size_t>(jobs, 1)));
+}
+
+bool deduplicator::impl::within_window(std::int64_t a, std::int64_t b) const noexcept {
+  if (opts.time_window_seconds == 0) return true;
+  const std::int64_t d = a > b ? a - b : b - a;
+  return d <= opts.time_window_seconds;
+}
+
+pair_scores deduplicator::impl::self_scores() const noexcept {
+  pair_scores self;
+  self.jaccard = self.score = 1.0;
+  self.has_cosine = dim > 0;
+  self.cosine = dim ? 1.0 : 0.0;
+  self.decision = decided_by::jaccard;
+  return self;
+}
+
+std::span<const float> deduplicator::impl::vector_of(std::uint32_t slot) const noexcept {
+  if (dim == 0) return {};
+  return std::span<const float>(vectors).subspan(std::size_t{slot} * dim, dim);
+}
+
+doc_features deduplicator::impl::compute_features(const document& doc) const {
+  doc_features f;
+  try {
+    if (doc.id.empty()) throw error(errc::invalid_argument, "document id is empty");
+    if (doc.id.size() > max_id_bytes)
+      throw error(errc::invalid_argument, "document id is longer than 1024 bytes");
+    std::size_t bad = 0;
+    if (!is_valid_utf8(doc.id, &bad))
+      throw error(errc::invalid_utf8, "document id is not valid UTF-8 (byte " + std::to_string(bad) + ")");
+    const std::size_t size = doc.text.size() + doc.title.size();
+    if (size > opts.max_document_bytes)
+      throw error(errc::too_large, "document '" + std::string(doc.id) + "' has " + std::to_string(size) +
+                                       " bytes of text, more than the limit of " +
+                                       std::to_string(opts.max_document_bytes));
+    // Titles are matched together with the body: a retelling usually keeps the names in it.
+    std::string combined;
+    std::string_view raw = doc.text;
+    if (!doc.title.empty()) {
+      combined.reserve(doc.title.size() + 2 + doc.text.size());
+      combined.append(doc.title).append("\n\n").append(doc.text);
+      raw = combined;
+    }
+    std::string normalized;
+    try {
+      normalized = normalize(raw, opts.normalize);
+    } catch (const error& e) {
+      if (e.code() == errc::invalid_utf8)
+        throw error(errc::invalid_utf8, "document '" + std::string(doc.id) + "': " + e.what());
+      throw;
+    }
+    f.text_length = doc.text.size();
+    const auto shingles = shingle_hashes(normalized, opts.shingles);
+    f.signature.resize(opts.minhash.num_hashes);
+    hasher.compute_into(shingles, f.signature);
+    if (opts.embedding == embedding_mode::builtin) {
+      f.terms = embedder->extract(normalized);
+    } else if (opts.embedding == embedding_mode::external) {
+      if (doc.vector.empty())
+        throw error(errc::incompatible, "document '" + std::string(doc.id) +
+                                            "' has no vector, but the deduplicator uses external embeddings of dimension " +
+                                            std::to_string(dim));
+      if (doc.vector.size() != dim)
+        throw error(errc::incompatible, "document '" + std::string(doc.id) + "' has a vector of dimension " +
+                                            std::to_string(doc.vector.size()) + ", expected " + std::to_string(dim));
+      for (float x : doc.vector)
+        if (!std::isfinite(x))
+          throw error(errc::invalid_argument, "document '" + std::string(doc.id) + "' has a non-finite vector value");
+      f.vector.assign(doc.vector.begin(), doc.vector.end());
+      normalize_in_place(f.vector);
+    } else if (!doc.vector.empty()) {
+      throw error(errc::incompatible, "document '" + std::string(doc.id) +
+                                          "' has a vector, but the deduplicator has embeddings disabled");
+    }
+    if (opts.keep_text) f.normalized = std::move(normalized);
+  } catch (const error& e) {
+    f.status = e.code();
+    f.error = e.what();
+  }
+  return f;
+}
+
+void deduplicator::impl::embed_new(std::span<doc_features*> batch) const {
+  if (opts.embedding != embedding_mode::builtin) return;
+  parallel_for(batch.size(), worker_count(batch.size() / 8), [&](std::size_t i) {
+    doc_features& f = *batch[i];
+    if (f.status != errc::ok) return;
+    f.vector.resize(dim);
+    embedder->embed_into(f.terms, f.vector);
+  });
+}
+
+void deduplicator::impl::note_observed(doc_features& f) {
+  if (opts.embedding != embedding_mode::builtin) return;
+  pending_terms.push_back(std::move(f.terms));
+  const std::uint64_t observed = embedder->documents_observed();
+  if (observed + pending_terms.size() >= embed_epoch_boundary(observed)) {
+    for (const auto& t : pending_terms) embedder->observe(t);
+    pending_terms.clear();
+  }
+}
+
+pair_scores deduplicator::impl::score_slots(std::span<const std::uint32_t> sig, std::span<const float> vec,
+                                            std::uint32_t other) const {
+  const double j = estimate_jaccard(sig, lsh.values_of(other));
+  const bool has_cos = dim > 0 && !vec.empty();
+  const double c = has_cos ? dot(vec, vector_of(other)) : 0.0;
+  return opts.scoring.evaluate(j, c, has_cos);
+}
+
+std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint32_t> sig, std::span<const float> vec,
+                                                      std::optional<std::int64_t> timestamp, std::size_t limit,
+                                                      bool accepted_only) const {
+  std::vector<std::uint32_t> cand;
+  if (!sig.empty())
+    for (const auto& m : lsh.query(sig, opts.lsh_threshold)) cand.push_back(static_cast<std::uint32_t>(m.key));
+  if (vectors_index && !vec.empty() && vectors_index->size() > 0)
+    for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
+      cand.push_back(static_cast<std::uint32_t>(m.key));
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+
+  std::vector<match> out;
+  for (std::uint32_t slot : cand) {
+    if (slot >= ids.size() || ids[slot].empty()) continue;
+    if (timestamp && !within_window(*timestamp, timestamps[slot])) continue;
+    pair_scores s = sig.empty() ? opts.scoring.evaluate(0.0, dot(vec, vector_of(slot)), true)
+                                : score_slots(sig, vec, slot);
+    if (accepted_only && !s.accepted()) continue;
+    out.push_back(match{ids[slot], stories.cluster_of(slot), s});
+  }
+  std::sort(out.begin(), out.end(), [&](const match& a, const match& b) {
+    if (a.scores.score != b.scores.score) return a.scores.score > b.scores.score;
+    return slot_of.at(a.id) < slot_of.at(b.id);
+  });
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+add_result deduplicator::impl::insert(const document& doc, doc_features& f) {
+  add_result r;
+  const std::string id(doc.id);
+  if (slot_of.count(id)) {
+    r.status = errc::duplicate_id;
+    r.error = "document id '" + id + "' is already stored";
+    return r;
+  }
+  std::span<const float> vec = f.vector;
+
+  // Candidates among everything stored; every story they belong to is tried through its leader.
+  std::vector<std::uint32_t> cand;
+  for (const auto& m : lsh.query(f.signature, opts.lsh_threshold)) cand.push_back(static_cast<std::uint32_t>(m.key));
+  if (vectors_index && !vec.empty() && vectors_index->size() > 0)
+    for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
+      cand.push_back(static_cast<std::uint32_t>(m.key));
+  std::sort(cand.begin(), cand.end());
+  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
+
+  std::vector<std::uint64_t> story_ids;
+  for (std::uint32_t slot : cand) {
+    if (slot >= ids.size() || ids[slot].empty() || !within_window(doc.timestamp, timestamps[slot])) continue;
+    ++r.candidates;
+    if (score_slots(f.signature, vec, slot).accepted()) story_ids.push_back(stories.cluster_of(slot));
+  }
+  std::sort(story_ids.begin(), story_ids.end());
+  story_ids.erase(std::unique(story_ids.begin(), story_ids.end()), story_ids.end());
+
+  std::uint64_t best_story = leader_clustering::no_cluster;
+  pair_scores best_scores;
+  std::uint32_t best_leader = 0;
+  for (std::uint64_t sid : story_ids) {
+    const std::uint32_t leader = *stories.leader_of(sid);
+    if (!within_window(doc.timestamp, timestamps[leader])) continue;
+    const pair_scores s = score_slots(f.signature, vec, leader);
+    if (s.accepted() && (best_story == leader_clustering::no_cluster || s.score > best_scores.score)) {
+      best_story = sid;
+      best_scores = s;
+      best_leader = leader;
+    }
+  }
+
+  // Nothing can fail from here on: reserve first so the commit below is all-or-nothing.
+  const auto slot = static_cast<std::uint32_t>(ids.size());
+  ids.reserve(slot + 1);
+  timestamps.reserve(slot + 1);
+  sources.reserve(slot + 1);
+  text_lengths.reserve(slot + 1);
+  join_scores.reserve(slot + 1);
+  if (dim) vectors.reserve(vectors.size() + dim);
+  if (opts.keep_text) texts.reserve(slot + 1);
+  lsh.insert(slot, f.signature);
+  if (vectors_index) {
+    try {
+      vectors_index->add(slot, vec);
+    } catch (...) {
+      lsh.remove(slot);
+      throw;
+    }
+  }
+  ids.push_back(id);
+  timestamps.push_back(doc.timestamp);
+  sources.emplace_back(doc.source);
+  text_lengths.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(f.text_length, UINT32_MAX)));
+  if (dim) vectors.insert(vectors.end(), vec.begin(), vec.end());
+  if (opts.keep_text) texts.push_back(std::move(f.normalized));
+  slot_of.emplace(id, slot);
+  if (best_story == leader_clustering::no_cluster) {
+    r.cluster_id = stories.open(slot);
+    r.new_story = true;
+    join_scores.push_back(self_scores());
+  } else {
+    stories.join(slot, best_story);
+    r.cluster_id = best_story;
+    r.leader = match{ids[best_leader], best_story, best_scores};
+    join_scores.push_back(best_scores);
+  }
+  note_observed(f);
+  ++added_total;
+  return r;
+}
+
+void deduplicator::impl::erase_slot(std::uint32_t slot) {
+  lsh.remove(slot);
+  if (vectors_index) vectors_index->remove(slot);
+  stories.remove(slot);
+  slot_of.erase(ids[slot]);
+  ids[slot].clear();
+  ids[slot].shrink_to_fit();
+  sources[slot].clear();
+  sources[slot].shrink_to_fit();
+  if (opts.keep_text) {
+    texts[slot].clear();
+    texts[slot].shrink_to_fit();
+  }
+  ++removed_total;
+}
+
+std::uint32_t deduplicator::impl::slot_or_throw(std::string_view id) const {
+  auto it = slot_of.find(std::string(id));
+  if (it == slot_of.end()) throw error(errc::not_found, "no document with id '" + std::string(id) + "'");
+  return it->second;
+}
+
+cluster_info deduplicator::impl::describe(std::uint64_t cluster_id) const {
+  auto members = stories.members_of(cluster_id);
+  if (members.empty()) throw error(errc::not_found, "no cluster with id " + std::to_string(cluster_id));
+  cluster_info info;
+  info.id = cluster_id;
+  info.leader = ids[members.front()];
+  std::vector<member_facts> facts;
+  facts.reserve(members.size());
+  for (std::uint32_t slot : members) {
+    info.members.push_back(cluster_member{ids[slot], timestamps[slot], sources[slot], join_scores[slot]});
+    facts.push_back(member_facts{timestamps[slot], sources[slot], text_lengths[slot], ids[slot]});
+  }
+  // The leader matches itself perfectly (it may have joined as a member and become leader when
+  // its predecessor was removed; its stored scores are then against the old leader).
+  info.members.front().scores = self_scores();
+  info.representative = info.members[choose_representative(facts, opts.representative)].id;
+  return info;
+}
+
+// ---- public surface
+
+deduplicator::deduplicator(deduplicator_options options) : impl_(std::make_unique<impl>(std::move(options))) {}
+deduplicator::deduplicator(std::unique_ptr<impl> state) : impl_(std::move(state)) {}
+deduplicator::~deduplicator() = default;
+deduplicator::deduplicator(deduplicator&&) noexcept = default;
+deduplicator& deduplicator::operator=(deduplicator&&) noexcept = default;
+
+add_result deduplicator::add(const document& doc) {
+  auto batch = add_batch(std::span<const document>(&doc, 1));
+  add_result& r = batch.front();
+  if (r.status != errc::ok) throw error(r.status, r.error);
+  return std::move(r);
+}
+
+std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) {
+  impl& s = *impl_;
+  std::vector<doc_features> feats(docs.size());
+  // Stage 1, no lock needed: only immutable configuration is read.
+  parallel_for(docs.size(), s.worker_count(docs.size() / 4),
+               [&](std::size_t i) { feats[i] = s.compute_features(docs[i]); });
+
+  std::vector<add_result> results(docs.size());
+  std::unique_lock lock(s.mutex);
+  std::size_t i = 0;
+  while (i < docs.size()) {
+    // Stage 2: embed every document of this DF epoch in parallel with the frequencies in force.
+    std::size_t end = i;
+    std::vector<doc_features*> epoch;
+    if (s.opts.embedding == embedding_mode::builtin) {
+      const std::uint64_t observed = s.embedder->documents_observed();
+      const std::uint64_t room = embed_epoch_boundary(observed) - observed - s.pending_terms.size();
+      std::uint64_t taken = 0;
+      while (end < docs.size() && taken < room) {
+        if (feats[end].status == errc::ok) {
+          epoch.push_back(&feats[end]);
+          ++taken;
+        }
+        ++end;
+      }
+      s.embed_new(epoch);
+    } else {
+      end = docs.size();
+    }
+    // Stage 3, in input order: candidates, scoring, clustering, indexing.
+    for (; i < end; ++i) {
+      if (feats[i].status != errc::ok) {
+        results[i].status = feats[i].status;
+        results[i].error = std::move(feats[i].error);
+        continue;
+      }
+      try {
+        results[i] = s.insert(docs[i], feats[i]);
+      } catch (const error& e) {
+        results[i] = add_result{};
+        results[i].status = e.code();
+        results[i].error = e.what();
+      } catch (const std::bad_alloc&) {
+        results[i] = add_result{};
+        results[i].status = errc::out_of_memory;
+        results[i].error = "out of memory while adding document '" + std::string(docs[i].id) + "'";
+      }
+      // A rejected document (duplicate id, index failure) is not observed: the DF epoch
+      // accounting above counted it, so close the epoch here instead.
+      if (results[i].status != errc::ok && s.opts.embedding == embedding_mode::builtin) {
+        ++i;
+        break;
+      }
+    }
+  }
+  return results;
+}
+
+std::vector<match> deduplicator::query(std::string_view text, const query_options& options) const {
+  const impl& s = *impl_;
+  document d;
+  d.id = "query";
+  d.text = text;
+  d.timestamp = options.timestamp.value_or(0);
+  doc_features f = s.compute_features(d);  // pure: no lock needed
+  if (f.status != errc::ok) throw error(f.status, f.error);
+  std::shared_lock lock(s.mutex);
+  if (s.opts.embedding == embedding_mode::builtin) {
+    f.vector.resize(s.dim);
+    s.embedder->embed_into(f.terms, f.vector);
+  } else if (s.opts.embedding == embedding_mode::external) {
+    f.vector.clear();  // text queries have no vector in external mode: lexical only
+  }
+  return s.candidates_for(f.signature, f.vector, options.timestamp, options.top_k, options.accepted_only);
+}
+
+std::vector<match> deduplicator::query_vector(std::span<const float> vector, const query_options& options) const {
+  const impl& s = *impl_;
+  if (s.dim == 0) throw error(errc::incompatible, "query_vector: this deduplicator has embeddings disabled");
+  if (vector.size() != s.dim)
+    throw error(errc::incompatible, "query_vector: dimension " + std::to_string(vector.size()) + ", expected " +
+                                        std::to_string(s.dim));
+  std::vector<float> v(vector.begin(), vector.end());
+  for (float x : v)
+    if (!std::isfinite(x)) throw error(errc::invalid_argument, "query_vector: non-finite value");
+  normalize_in_place(v);
+  std::shared_lock lock(s.mutex);
+  return s.candidates_for({}, v, options.timestamp, options.top_k, options.accepted_only);
+}
+
+bool deduplicator::remove(std::string_view id) {
+  impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  auto it = s.slot_of.find(std::string(id));
+  if (it == s.slot_of.end()) return false;
+  s.erase_slot(it->second);
+  return true;
+}
+
+std::size_t deduplicator::evict_before(std::int64_t cutoff) {
+  impl& s = *impl_;
+  std::unique_lock lock(s.mutex);
+  std::size_t n = 0;
+  for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)
+    if (!s.ids[slot].empty() && s.timestamps[slot] < cutoff) {
+      s.erase_slot(slot);
+      ++n;
+    }
+  return n;
+}
+
+bool deduplicator::contains(std::string_view id) const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->slot_of.count(std::string(id)) != 0;
+}
+
+std::uint64_t deduplicator::cluster_of(std::string_view id) const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->stories.cluster_of(impl_->slot_or_throw(id));
+}
+
+cluster_info deduplicator::cluster(std::uint64_t cluster_id) const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->describe(cluster_id);
+}
+
+std::vector<cluster_info> deduplicator::clusters(std::size_t min_members) const {
+  const impl& s = *impl_;
+  std::shared_lock lock(s.mutex);
+  std::vector<cluster_info> out;
+  for (std::uint64_t id : s.stories.cluster_ids())
+    if (s.stories.members_of(id).size() >= min_members) out.push_back(s.describe(id));
+  return out;
+}
+
+explanation deduplicator::explain(std::string_view id_a, std::string_view id_b) const {
+  const impl& s = *impl_;
+  std::shared_lock lock(s.mutex);
+  const std::uint32_t a = s.slot_or_throw(id_a), b = s.slot_or_throw(id_b);
+  explanation e;
+  e.scores = s.score_slots(s.lsh.values_of(a), s.vector_of(a), b);
+  if (!s.opts.keep_text) return e;
+  const auto ta = tokenize(s.texts[a]);
+  const auto tb = tokenize(s.texts[b]);
+  // Shared terms: words of both texts, longest (most distinctive, roughly) first.
+  std::unordered_set<std::string_view> in_b(tb.begin(), tb.end());
+  std::unordered_set<std::string_view> seen;
+  std::vector<std::string_view> shared;
+  for (auto t : ta)
+    if (in_b.count(t) && seen.insert(t).second && (t.size() >= 4 || std::isdigit(static_cast<unsigned char>(t[0]))))
+      shared.push_back(t);
+  std::stable_sort(shared.begin(), shared.end(), [](auto x, auto y) { return x.size() > y.size(); });
+  for (std::size_t i = 0; i < shared.size() && i < 20; ++i) e.shared_terms.emplace_back(shared[i]);
+  // Longest shared run of words (dynamic programming over the two token sequences, capped).
+  const std::size_t n = std::min<std::size_t>(ta.size(), 4000), m = std::min<std::size_t>(tb.size(), 4000);
+  std::vector<std::uint32_t> prev(m + 1, 0), cur(m + 1, 0);
+  std::size_t best = 0, best_end = 0;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      cur[j] = ta[i - 1] == tb[j - 1] ? prev[j - 1] + 1 : 0;
+      if (cur[j] > best) {
+        best = cur[j];
+        best_end = i;
+      }
+    }
+    std::swap(prev, cur);
+  }
+  for (std::size_t k = best_end - best; k < best_end; ++k) {
+    if (!e.shared_passage.empty()) e.shared_passage += ' ';
+    e.shared_passage.append(ta[k]);
+  }
+  return e;
+}
+
+deduplicator_stats deduplicator::stats() const {
+  const impl& s = *impl_;
+  std::shared_lock lock(s.mutex);
+  deduplicator_stats st;
+  st.documents = s.slot_of.size();
+  st.clusters = s.stories.cluster_count();
+  for (std::uint64_t id : s.stories.cluster_ids())
+    if (s.stories.members_of(id).size() > 1) ++st.multi_member_clusters;
+  st.documents_added_total = s.added_total;
+  st.documents_removed_total = s.removed_total;
+  const std::size_t slots = s.ids.size();
+  st.memory_bytes = slots * (std::size_t{s.opts.minhash.num_hashes} * 4 * 2 /* values + buckets */ +
+                             std::size_t{s.dim} * 4 * 2 /* our copy + the index */ + 96 /* id, maps */);
+  for (const auto& t : s.texts) st.memory_bytes += t.capacity();
+  return st;
+}
+
+const deduplicator_options& deduplicator::options() const noexcept { return impl_->opts; }
+
+signature deduplicator::compute_signature(std::string_view text) const {
+  const impl& s = *impl_;
+  const std::string normalized = normalize(text, s.opts.normalize);
+  return s.hasher.compute(shingle_hashes(normalized, s.opts.shingles));
+}
+
+std::vector<float> deduplicator::compute_embedding(std::string_view text) const {
+  const impl& s = *impl_;
+  if (s.opts.embedding != embedding_mode::builtin) return {};
+  const std::string normalized = normalize(text, s.opts.normalize);
+  std::shared_lock lock(s.mutex);
+  return s.embedder->embed(s.embedder->extract(normalized));
+}
+
+}  // namespace retold

@@ -1,0 +1,85 @@
+// src/dedup/deduplicator_impl.hpp - the state behind retold::deduplicator (internal).
+//
+// Documents live in "slots": slot numbers are given in order of arrival and never reused while the
+// deduplicator lives, so slot order is arrival order (the leader clustering and the saved state
+// rely on that). Removed slots become tombstones; save() compacts them away and load() renumbers.
+// The slot is the key in both indexes (LSH and the vector index).
+#pragma once
+
+#include <retold/dedup.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace retold {
+
+/// Everything computed for one document before it touches shared state: pure, parallelizable.
+struct doc_features {
+  errc status = errc::ok;
+  std::string error;
+  std::vector<std::uint32_t> signature;  // num_hashes values
+  term_counts terms;                     // builtin embedding mode only
+  std::vector<float> vector;             // external: the caller's, L2-normalized; builtin: filled later
+  std::size_t text_length = 0;
+  std::string normalized;                // kept only when options.keep_text
+};
+
+struct deduplicator::impl {
+  explicit impl(deduplicator_options o);
+
+  deduplicator_options opts;
+  std::uint32_t dim = 0;  // embedding dimension, 0 in embedding_mode::none
+  minhasher hasher;
+  lsh_index lsh;
+  std::optional<tfidf_embedder> embedder;
+  std::optional<vector_index> vectors_index;
+  leader_clustering stories;
+
+  // Per-slot data (index = slot).
+  std::vector<std::string> ids;  // empty string: tombstone
+  std::vector<std::int64_t> timestamps;
+  std::vector<std::string> sources;
+  std::vector<std::uint32_t> text_lengths;
+  std::vector<pair_scores> join_scores;  // scores against the leader when the document joined
+  std::vector<float> vectors;            // slot * dim
+  std::vector<std::string> texts;        // normalized text, only with keep_text
+  std::unordered_map<std::string, std::uint32_t> slot_of;
+
+  // Document frequencies are refreshed in epochs (see embed_epoch_boundary): documents since the
+  // last refresh wait here, so an embedding depends only on how many documents came before it,
+  // never on how they were batched.
+  std::vector<term_counts> pending_terms;
+
+  std::uint64_t added_total = 0;
+  std::uint64_t removed_total = 0;
+
+  mutable std::shared_mutex mutex;
+
+  // ---- the stages (all const ones are safe under the shared lock)
+  doc_features compute_features(const document& doc) const;
+  void embed_new(std::span<doc_features*> batch) const;    // parallel embedding of one epoch
+  void note_observed(doc_features& f);                       // DF epoch bookkeeping, exclusive
+  std::vector<match> candidates_for(std::span<const std::uint32_t> sig, std::span<const float> vec,
+                                    std::optional<std::int64_t> timestamp, std::size_t limit,
+                                    bool accepted_only) const;
+  pair_scores score_slots(std::span<const std::uint32_t> sig, std::span<const float> vec,
+                          std::uint32_t other) const;
+  add_result insert(const document& doc, doc_features& f);  // exclusive
+  void erase_slot(std::uint32_t slot);                        // exclusive
+  std::uint32_t slot_or_throw(std::string_view id) const;
+  cluster_info describe(std::uint64_t cluster_id) const;
+  bool within_window(std::int64_t a, std::int64_t b) const noexcept;
+  std::span<const float> vector_of(std::uint32_t slot) const noexcept;
+  pair_scores self_scores() const noexcept;  // how a leader scores against itself
+  unsigned worker_count(std::size_t jobs) const noexcept;
+};
+
+/// The number of documents whose frequencies are in force once `observed` documents have been
+/// folded in: 1, 2, 4, ... up to 4096, then every 4096.
+std::uint64_t embed_epoch_boundary(std::uint64_t observed) noexcept;
+
+}  // namespace retold

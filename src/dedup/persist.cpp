@@ -1,0 +1,329 @@
+// deduplicator::save / load: the whole state as a set of checked files in one directory.
+//
+// What is stored is the data (options, documents, signatures, vectors, document frequencies,
+// story assignments); the LSH and vector indexes are rebuilt from it on load, which keeps the
+// format independent of index internals (and of the FAISS version).
+#include "dedup/deduplicator_impl.hpp"
+#include "store/state_file.hpp"
+
+#include <mutex>
+
+namespace retold {
+
+namespace {
+
+constexpr std::uint32_t format_version = 1;
+
+void write_options(detail::byte_writer& w, const deduplicator_options& o) {
+  w.u8(o.normalize.casefold);
+  w.u8(o.normalize.fold_punctuation);
+  w.u8(o.normalize.strip_boilerplate);
+  w.u8(o.normalize.replace_invalid_utf8);
+  w.u8(static_cast<std::uint8_t>(o.shingles.kind));
+  w.u32(o.shingles.n);
+  w.u32(o.minhash.num_hashes);
+  w.u64(o.minhash.seed);
+  w.u8(static_cast<std::uint8_t>(o.minhash.scheme));
+  w.u32(o.lsh.bands);
+  w.u32(o.lsh.rows);
+  w.f64(o.lsh_threshold);
+  w.u8(static_cast<std::uint8_t>(o.embedding));
+  w.u32(o.external_dimension);
+  w.u8(static_cast<std::uint8_t>(o.vector_index.kind));
+  w.u64(o.vector_index.ivf_min_size);
+  w.u32(o.vector_index.nlist);
+  w.u32(o.vector_index.nprobe);
+  w.u8(o.vector_index.scalar_quantization);
+  w.u64(o.vector_index.seed);
+  w.u64(o.vector_candidates);
+  w.f64(o.scoring.jaccard_threshold);
+  w.f64(o.scoring.cosine_threshold);
+  w.f64(o.scoring.combined_weight_jaccard);
+  w.f64(o.scoring.combined_threshold);
+  w.i64(o.time_window_seconds);
+  w.u64(o.representative.source_priority.size());
+  for (const auto& s : o.representative.source_priority) w.str(s);
+  w.u64(o.max_document_bytes);
+  w.u8(o.keep_text);
+  w.u32(o.threads);
+}
+
+deduplicator_options read_options(detail::byte_reader& r) {
+  deduplicator_options o;
+  o.normalize.casefold = r.u8();
+  o.normalize.fold_punctuation = r.u8();
+  o.normalize.strip_boilerplate = r.u8();
+  o.normalize.replace_invalid_utf8 = r.u8();
+  o.shingles.kind = static_cast<shingle_kind>(r.u8());
+  o.shingles.n = r.u32();
+  o.minhash.num_hashes = r.u32();
+  o.minhash.seed = r.u64();
+  o.minhash.scheme = static_cast<minhash_scheme>(r.u8());
+  o.lsh.bands = r.u32();
+  o.lsh.rows = r.u32();
+  o.lsh_threshold = r.f64();
+  const std::uint8_t mode = r.u8();
+  if (mode > 2) r.fail("unknown embedding mode " + std::to_string(mode));
+  o.embedding = static_cast<embedding_mode>(mode);
+  o.external_dimension = r.u32();
+  o.vector_index.kind = static_cast<vector_index_kind>(r.u8());
+  o.vector_index.ivf_min_size = r.u64();
+  o.vector_index.nlist = r.u32();
+  o.vector_index.nprobe = r.u32();
+  o.vector_index.scalar_quantization = r.u8();
+  o.vector_index.seed = r.u64();
+  o.vector_candidates = r.u64();
+  o.scoring.jaccard_threshold = r.f64();
+  o.scoring.cosine_threshold = r.f64();
+  o.scoring.combined_weight_jaccard = r.f64();
+  o.scoring.combined_threshold = r.f64();
+  o.time_window_seconds = r.i64();
+  const std::uint64_t sources = r.u64();
+  if (sources > r.remaining()) r.fail("source priority list is longer than the file");
+  for (std::uint64_t i = 0; i < sources; ++i) o.representative.source_priority.push_back(r.str());
+  o.max_document_bytes = r.u64();
+  o.keep_text = r.u8();
+  o.threads = r.u32();
+  return o;
+}
+
+void write_scores(detail::byte_writer& w, const pair_scores& s) {
+  w.f64(s.jaccard);
+  w.f64(s.cosine);
+  w.u8(s.has_cosine);
+  w.f64(s.score);
+  w.u8(static_cast<std::uint8_t>(s.decision));
+}
+
+pair_scores read_scores(detail::byte_reader& r) {
+  pair_scores s;
+  s.jaccard = r.f64();
+  s.cosine = r.f64();
+  s.has_cosine = r.u8();
+  s.score = r.f64();
+  const std::uint8_t d = r.u8();
+  if (d > 3) r.fail("unknown decision " + std::to_string(d));
+  s.decision = static_cast<decided_by>(d);
+  return s;
+}
+
+void write_terms(detail::byte_writer& w, const term_counts& t) {
+  w.u64_array(t.terms);
+  w.f32_array(t.counts);
+}
+
+term_counts read_terms(detail::byte_reader& r) {
+  term_counts t;
+  t.terms = r.u64_array();
+  t.counts = r.f32_array();
+  if (t.terms.size() != t.counts.size()) r.fail("term and count arrays differ in length");
+  return t;
+}
+
+// The fields a caller may change when loading; everything else must match the saved state.
+void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_options& o) {
+  const deduplicator_options defaults;
+  auto structural_differs = [&](const deduplicator_options& a, const deduplicator_options& b) {
+    detail::byte_writer wa, wb;
+    deduplicator_options ca = a, cb = b;
+    for (auto* c : {&ca, &cb}) {  // blank the runtime fields, compare the rest byte for byte
+      c->scoring = {};
+      c->time_window_seconds = 0;
+      c->representative = {};
+      c->max_document_bytes = 1;
+      c->threads = 0;
+      c->vector_candidates = 0;
+      c->lsh = {};
+      c->vector_index.dimension = 0;
+    }
+    write_options(wa, ca);
+    write_options(wb, cb);
+    return wa.buffer() != wb.buffer() || !(a.embedder == b.embedder);
+  };
+  if (structural_differs(o, defaults) && structural_differs(o, saved))
+    throw error(errc::incompatible,
+                "load: the structural options given (normalization, shingles, minhash, embedding) differ from "
+                "the saved state's; leave them at their defaults or equal to the saved ones");
+  saved.scoring = o.scoring;
+  saved.time_window_seconds = o.time_window_seconds;
+  saved.representative = o.representative;
+  saved.max_document_bytes = o.max_document_bytes;
+  saved.threads = o.threads;
+  saved.vector_candidates = o.vector_candidates;
+}
+
+}  // namespace
+
+void deduplicator::save(const std::filesystem::path& dir) const {
+  const impl& s = *impl_;
+  std::vector<detail::state_part> parts;
+  {
+    std::shared_lock lock(s.mutex);
+    // Slots are compacted: tombstones are dropped, live slots renumbered in arrival order.
+    std::vector<std::uint32_t> live;
+    live.reserve(s.slot_of.size());
+    for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)
+      if (!s.ids[slot].empty()) live.push_back(slot);
+    std::vector<std::uint32_t> renumber(s.ids.size(), UINT32_MAX);
+    for (std::uint32_t i = 0; i < live.size(); ++i) renumber[live[i]] = i;
+
+    detail::byte_writer opt;
+    write_options(opt, s.opts);
+    opt.u64(s.added_total);
+    opt.u64(s.removed_total);
+    parts.push_back({"options.rtd", "dedup.options", format_version, std::move(opt.buffer())});
+
+    detail::byte_writer docs;
+    docs.u64(live.size());
+    for (std::uint32_t slot : live) {
+      docs.str(s.ids[slot]);
+      docs.i64(s.timestamps[slot]);
+      docs.str(s.sources[slot]);
+      docs.u32(s.text_lengths[slot]);
+      write_scores(docs, s.join_scores[slot]);
+      if (s.opts.keep_text) docs.str(s.texts[slot]);
+    }
+    parts.push_back({"documents.rtd", "dedup.docs", format_version, std::move(docs.buffer())});
+
+    detail::byte_writer sigs;
+    sigs.u64(live.size());
+    sigs.u32(s.opts.minhash.num_hashes);
+    for (std::uint32_t slot : live) {
+      const auto v = s.lsh.values_of(slot);
+      for (std::uint32_t x : v) sigs.u32(x);
+    }
+    parts.push_back({"signatures.rtd", "dedup.sigs", format_version, std::move(sigs.buffer())});
+
+    detail::byte_writer vecs;
+    vecs.u64(live.size());
+    vecs.u32(s.dim);
+    for (std::uint32_t slot : live)
+      for (float x : s.vector_of(slot)) vecs.f32(x);
+    parts.push_back({"vectors.rtd", "dedup.vectors", format_version, std::move(vecs.buffer())});
+
+    detail::byte_writer emb;
+    emb.u8(s.embedder.has_value());
+    if (s.embedder) emb.bytes(s.embedder->serialize());
+    emb.u64(s.pending_terms.size());
+    for (const auto& t : s.pending_terms) write_terms(emb, t);
+    parts.push_back({"embedder.rtd", "dedup.embedder", format_version, std::move(emb.buffer())});
+
+    detail::byte_writer cl;
+    cl.u64(s.stories.next_id());
+    for (std::uint32_t slot : live) cl.u64(s.stories.cluster_of(slot));
+    const auto leaders = s.stories.leaders();
+    cl.u64(leaders.size());
+    for (const auto& [id, leader] : leaders) {
+      cl.u64(id);
+      cl.u32(renumber[leader]);
+    }
+    parts.push_back({"clusters.rtd", "dedup.clusters", format_version, std::move(cl.buffer())});
+  }
+  // Disk I/O happens without the lock: the snapshot above is all we need.
+  detail::save_state_directory(dir, parts);
+}
+
+deduplicator deduplicator::load(const std::filesystem::path& dir, const std::optional<deduplicator_options>& overrides) {
+  const std::vector<detail::state_part> wanted = {
+      {"options.rtd", "dedup.options", format_version, {}},   {"documents.rtd", "dedup.docs", format_version, {}},
+      {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", format_version, {}},
+      {"embedder.rtd", "dedup.embedder", format_version, {}}, {"clusters.rtd", "dedup.clusters", format_version, {}},
+  };
+  const auto parts = detail::load_state_directory(dir, wanted);
+  auto reader = [&](std::size_t i) { return detail::byte_reader(parts[i].payload, (dir / parts[i].name).string()); };
+
+  auto ro = reader(0);
+  deduplicator_options opts = read_options(ro);
+  const std::uint64_t added_total = ro.u64(), removed_total = ro.u64();
+  ro.expect_end();
+
+  // The embedder's own options travel inside its blob.
+  auto re = reader(4);
+  std::optional<tfidf_embedder> embedder;
+  if (re.u8()) {
+    const auto blob = re.bytes();
+    try {
+      embedder.emplace(tfidf_embedder::deserialize(blob));
+    } catch (const error& e) {
+      re.fail(std::string("embedder: ") + e.what());
+    }
+    opts.embedder = embedder->options();
+  }
+  if (overrides) apply_runtime_overrides(opts, *overrides);
+
+  std::unique_ptr<impl> st;
+  try {
+    st = std::make_unique<impl>(opts);
+  } catch (const error& e) {
+    ro.fail(std::string("saved options are invalid: ") + e.what());
+  }
+  impl& s = *st;
+  if (embedder) s.embedder = std::move(embedder);
+  const std::uint64_t pending = re.u64();
+  if (pending > re.remaining()) re.fail("pending document count is larger than the file");
+  for (std::uint64_t i = 0; i < pending; ++i) s.pending_terms.push_back(read_terms(re));
+  re.expect_end();
+
+  auto rd = reader(1);
+  const std::uint64_t n = rd.u64();
+  if (n > rd.remaining() || n >= UINT32_MAX) rd.fail("document count " + std::to_string(n) + " is impossible");
+  s.ids.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    s.ids.push_back(rd.str(4096));
+    if (s.ids.back().empty() || !s.slot_of.emplace(s.ids.back(), static_cast<std::uint32_t>(i)).second)
+      rd.fail("document " + std::to_string(i) + " has an empty or repeated id");
+    s.timestamps.push_back(rd.i64());
+    s.sources.push_back(rd.str());
+    s.text_lengths.push_back(rd.u32());
+    s.join_scores.push_back(read_scores(rd));
+    if (s.opts.keep_text) s.texts.push_back(rd.str());
+  }
+  rd.expect_end();
+
+  auto rs = reader(2);
+  if (rs.u64() != n || rs.u32() != s.opts.minhash.num_hashes) rs.fail("signature table does not match the documents");
+  std::vector<std::uint32_t> sig(s.opts.minhash.num_hashes);
+  s.lsh.reserve(n);
+  for (std::uint64_t i = 0; i < n; ++i) {
+    for (auto& x : sig) x = rs.u32();
+    s.lsh.insert(i, sig);
+  }
+  rs.expect_end();
+
+  auto rv = reader(3);
+  if (rv.u64() != n || rv.u32() != s.dim) rv.fail("vector table does not match the documents");
+  s.vectors.resize(n * s.dim);
+  for (auto& x : s.vectors) x = rv.f32();
+  rv.expect_end();
+  if (s.vectors_index && n > 0) {
+    std::vector<std::uint64_t> keys(n);
+    for (std::uint64_t i = 0; i < n; ++i) keys[i] = i;
+    s.vectors_index->add_batch(keys, s.vectors);
+  }
+
+  auto rc = reader(5);
+  const std::uint64_t next_id = rc.u64();
+  std::vector<std::uint64_t> assignment(n);
+  for (auto& a : assignment) a = rc.u64();
+  const std::uint64_t nleaders = rc.u64();
+  if (nleaders > n) rc.fail("more stories than documents");
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> leaders(nleaders);
+  for (auto& [id, slot] : leaders) {
+    id = rc.u64();
+    slot = rc.u32();
+  }
+  rc.expect_end();
+  try {
+    s.stories.restore(assignment, leaders, next_id);
+  } catch (const error& e) {
+    rc.fail(e.what());
+  }
+  for (std::uint64_t i = 0; i < n; ++i)
+    if (s.stories.cluster_of(static_cast<std::uint32_t>(i)) == leader_clustering::no_cluster)
+      rc.fail("document " + std::to_string(i) + " belongs to no story");
+  s.added_total = added_total;
+  s.removed_total = removed_total;
+  return deduplicator(std::move(st));
+}
+
+}  // namespace retold

@@ -1,0 +1,416 @@
+// End-to-end tests of retold::deduplicator on the seed corpus, plus its contracts (errors,
+// batching, persistence, removal, concurrency) and the BBC exact duplicates when the data exists.
+#include <retold/dedup.hpp>
+#include <retold/error.hpp>
+
+#include "seed_corpus.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <set>
+#include <thread>
+
+namespace fs = std::filesystem;
+using retold::test::seed_doc;
+
+namespace {
+
+std::vector<retold::document> as_documents(const std::vector<seed_doc>& docs) {
+  std::vector<retold::document> out;
+  for (const auto& d : docs) {
+    retold::document x;
+    x.id = d.id;
+    x.text = d.text;
+    x.title = d.title;
+    x.source = d.source;
+    x.timestamp = d.timestamp;
+    out.push_back(x);
+  }
+  return out;
+}
+
+retold::deduplicator_options seed_options() {
+  retold::deduplicator_options o;
+  o.representative.source_priority = retold::test::load_seed_truth().source_priority;
+  return o;
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("retold_dedup_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  return p;
+}
+
+// Checks that `d` grouped the corpus as the golden file says. Paraphrase members are expected
+// alone when `lexical_only`.
+void expect_golden(const retold::deduplicator& d, bool lexical_only) {
+  const auto truth = retold::test::load_seed_truth();
+  std::map<std::uint64_t, std::string> story_of_cluster;
+  for (const auto& story : truth.stories) {
+    std::set<std::uint64_t> ids;
+    for (const auto& m : story.members) {
+      const bool para = std::find(story.paraphrase_members.begin(), story.paraphrase_members.end(), m) !=
+                        story.paraphrase_members.end();
+      const std::uint64_t c = d.cluster_of(m);
+      if (lexical_only && para) {
+        EXPECT_EQ(d.cluster(c).members.size(), 1u) << m << " is a paraphrase: MinHash alone should not find it";
+        continue;
+      }
+      ids.insert(c);
+    }
+    ASSERT_EQ(ids.size(), 1u) << "story " << story.name << " was split";
+    const std::uint64_t c = *ids.begin();
+    EXPECT_TRUE(story_of_cluster.emplace(c, story.name).second)
+        << "stories " << story.name << " and " << story_of_cluster[c] << " were merged";
+    EXPECT_EQ(d.cluster(c).representative, story.representative) << story.name;
+  }
+}
+
+TEST(DeduplicatorSeeds, HybridFindsEveryStoryIncludingParaphrases) {
+  retold::deduplicator d(seed_options());
+  const auto docs = retold::test::load_seed_corpus();
+  for (const auto& doc : as_documents(docs)) d.add(doc);
+  expect_golden(d, false);
+  const auto unn = d.cluster(d.cluster_of("unn-2024-03-05-video-call"));
+  EXPECT_EQ(unn.members.size(), 5u);
+  EXPECT_EQ(d.stats().documents, docs.size());
+}
+
+TEST(DeduplicatorSeeds, LexicalOnlyFindsCopiesButNotParaphrases) {
+  auto o = seed_options();
+  o.embedding = retold::embedding_mode::none;
+  o.scoring.jaccard_threshold = 0.25;
+  o.lsh_threshold = 0.2;
+  retold::deduplicator d(o);
+  for (const auto& doc : as_documents(retold::test::load_seed_corpus())) d.add(doc);
+  expect_golden(d, true);
+  // The copy was decided by Jaccard and says so.
+  const auto c = d.cluster(d.cluster_of("ukrinform-2024-03-05-video-call"));
+  for (const auto& m : c.members) {
+    if (m.id == "ukrinform-2024-03-05-video-call") {
+      EXPECT_EQ(m.scores.decision, retold::decided_by::jaccard);
+      EXPECT_GT(m.scores.jaccard, 0.25);
+    }
+  }
+}
+
+TEST(DeduplicatorSeeds, BatchEqualsSequentialWhateverTheThreadCount) {
+  const auto seeds = retold::test::load_seed_corpus();
+  const auto docs = as_documents(seeds);
+  auto run = [&](unsigned threads, bool batch) {
+    auto o = seed_options();
+    o.threads = threads;
+    retold::deduplicator d(o);
+    if (batch) {
+      for (const auto& r : d.add_batch(docs)) EXPECT_EQ(r.status, retold::errc::ok) << r.error;
+    } else {
+      for (const auto& doc : docs) d.add(doc);
+    }
+    std::vector<std::pair<std::uint64_t, double>> out;
+    for (const auto& s : seeds) {
+      const auto c = d.cluster(d.cluster_of(s.id));
+      for (const auto& m : c.members)
+        if (m.id == s.id) out.emplace_back(c.id, m.scores.score);
+    }
+    return out;
+  };
+  const auto sequential = run(1, false);
+  EXPECT_EQ(run(1, true), sequential);
+  EXPECT_EQ(run(2, true), sequential);
+  EXPECT_EQ(run(4, true), sequential);
+}
+
+TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
+  const auto docs = as_documents(retold::test::load_seed_corpus());
+  const std::size_t half = docs.size() / 2;
+  retold::deduplicator all(seed_options());
+  all.add_batch(docs);
+
+  const fs::path dir = temp_dir("incremental");
+  {
+    retold::deduplicator day1(seed_options());
+    day1.add_batch(std::span(docs).first(half));
+    day1.save(dir);
+  }
+  auto day2 = retold::deduplicator::load(dir);
+  day2.add_batch(std::span(docs).subspan(half));
+  for (const auto& doc : docs) EXPECT_EQ(day2.cluster_of(doc.id), all.cluster_of(doc.id)) << doc.id;
+  EXPECT_EQ(day2.clusters().size(), all.clusters().size());
+  // A second save over the first replaces it, and loads back identical.
+  day2.save(dir);
+  auto again = retold::deduplicator::load(dir);
+  for (const auto& doc : docs) EXPECT_EQ(again.cluster_of(doc.id), all.cluster_of(doc.id));
+  const auto q = again.query(docs[1].text);
+  ASSERT_FALSE(q.empty());
+  EXPECT_EQ(q.front().id, std::string(docs[1].id));
+  fs::remove_all(dir);
+}
+
+TEST(Deduplicator, BadDocumentsAreRefusedAndStoreNothing) {
+  retold::deduplicator d;
+  retold::document ok{"a", "The quick brown fox jumps over the lazy dog near the river bank today."};
+  d.add(ok);
+  auto expect_code = [&](const retold::document& doc, retold::errc code, const std::string& needle) {
+    try {
+      d.add(doc);
+      ADD_FAILURE() << "no error for " << needle;
+    } catch (const retold::error& e) {
+      EXPECT_EQ(e.code(), code) << e.what();
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_code({"bad-utf8", "abc \xC3\x28 def"}, retold::errc::invalid_utf8, "bad-utf8");
+  expect_code({"", "text"}, retold::errc::invalid_argument, "empty");
+  expect_code({"a", "another text entirely"}, retold::errc::duplicate_id, "'a'");
+  std::string huge(2u << 20, 'x');
+  expect_code({"huge", huge}, retold::errc::too_large, "huge");
+  std::vector<float> v(8, 1.0f);
+  retold::document with_vec{"v", "text"};
+  with_vec.vector = v;
+  expect_code(with_vec, retold::errc::incompatible, "dimension");
+  EXPECT_EQ(d.stats().documents, 1u);
+  EXPECT_FALSE(d.contains("bad-utf8"));
+  EXPECT_THROW(d.cluster_of("nope"), retold::error);
+  // An empty text is allowed: it is its own story and matches nothing.
+  auto r = d.add({"empty", ""});
+  EXPECT_TRUE(r.new_story);
+  EXPECT_TRUE(d.add({"empty2", ""}).new_story);
+}
+
+TEST(Deduplicator, BatchSkipsBadDocumentsAndKeepsTheRest) {
+  retold::deduplicator d;
+  std::vector<retold::document> docs = {{"x1", "first report about a ministers meeting in Paris"},
+                                        {"x2", "\xFF\xFE broken"},
+                                        {"x1", "duplicate id"},
+                                        {"x3", "third report about a football match in Munich"}};
+  auto r = d.add_batch(docs);
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_EQ(r[0].status, retold::errc::ok);
+  EXPECT_EQ(r[1].status, retold::errc::invalid_utf8);
+  EXPECT_EQ(r[2].status, retold::errc::duplicate_id);
+  EXPECT_EQ(r[3].status, retold::errc::ok);
+  EXPECT_EQ(d.stats().documents, 2u);
+}
+
+TEST(Deduplicator, InvalidOptionsAreNamed) {
+  retold::deduplicator_options o;
+  o.embedding = retold::embedding_mode::external;
+  try {
+    retold::deduplicator d(o);
+    FAIL();
+  } catch (const retold::error& e) {
+    EXPECT_NE(std::string(e.what()).find("external_dimension"), std::string::npos);
+  }
+  o = {};
+  o.scoring.jaccard_threshold = 2;
+  EXPECT_THROW(retold::deduplicator{o}, retold::error);
+}
+
+TEST(Deduplicator, TimeWindowKeepsDistantCopiesApart) {
+  auto docs = as_documents(retold::test::load_seed_corpus());
+  auto o = seed_options();
+  o.time_window_seconds = 86400;
+  retold::deduplicator d(o);
+  d.add(docs[0]);
+  retold::document late = docs[0];
+  late.id = "same-text-ten-days-later";
+  late.timestamp += 10 * 86400;
+  EXPECT_TRUE(d.add(late).new_story);
+  retold::document soon = docs[0];
+  soon.id = "same-text-an-hour-later";
+  soon.timestamp += 3600;
+  auto r = d.add(soon);
+  EXPECT_FALSE(r.new_story);
+  ASSERT_TRUE(r.leader);
+  EXPECT_EQ(r.leader->id, std::string(docs[0].id));
+  EXPECT_DOUBLE_EQ(r.leader->scores.jaccard, 1.0);
+}
+
+TEST(Deduplicator, RemoveAndEvictKeepStoryIds) {
+  const auto docs = as_documents(retold::test::load_seed_corpus());
+  retold::deduplicator d(seed_options());
+  d.add_batch(docs);
+  const std::uint64_t story = d.cluster_of("unn-2024-03-05-video-call");
+  const std::string leader = d.cluster(story).leader;
+  EXPECT_TRUE(d.remove(leader));
+  EXPECT_FALSE(d.remove(leader));
+  EXPECT_FALSE(d.contains(leader));
+  EXPECT_EQ(d.cluster_of("unn-2024-03-05-video-call"), story);
+  EXPECT_NE(d.cluster(story).leader, leader);
+  // Evict everything before March 1st 2024: the February reports go.
+  const std::size_t evicted = d.evict_before(retold::test::parse_iso8601("2024-03-01T00:00:00Z"));
+  EXPECT_EQ(evicted, 5u);
+  EXPECT_FALSE(d.contains("ap-2024-02-28-transnistria-appeal"));
+  EXPECT_EQ(d.stats().documents, docs.size() - 1 - evicted);
+  // Nothing stale is returned by queries or cluster listings after removal.
+  for (const auto& m : d.query(docs[0].text)) EXPECT_NE(m.id, leader);
+  for (const auto& c : d.clusters())
+    for (const auto& m : c.members) EXPECT_TRUE(d.contains(m.id));
+}
+
+TEST(Deduplicator, ExternalVectorsArePerDocument) {
+  retold::deduplicator_options o;
+  o.embedding = retold::embedding_mode::external;
+  o.external_dimension = 4;
+  retold::deduplicator d(o);
+  std::vector<float> a = {1, 0, 0, 0}, a2 = {0.98f, 0.05f, 0, 0}, b = {0, 1, 0, 0};
+  retold::document da{"a", "Совет министров встретился в Киеве во вторник", {}, 0, "", a};
+  retold::document da2{"a2", "Ministers met in Kyiv on Tuesday, officials said", {}, 0, "", a2};
+  retold::document db{"b", "Bayern beat Lazio three nil in Munich", {}, 0, "", b};
+  d.add(da);
+  EXPECT_FALSE(d.add(da2).new_story);  // different language, same vector: the caller's model decides
+  EXPECT_TRUE(d.add(db).new_story);
+  auto q = d.query_vector(std::vector<float>{2, 0, 0, 0});
+  ASSERT_GE(q.size(), 2u);
+  EXPECT_EQ(q[0].id, "a");
+  EXPECT_NEAR(q[0].scores.cosine, 1.0, 1e-6);
+  retold::document missing{"m", "no vector"};
+  EXPECT_THROW(d.add(missing), retold::error);
+}
+
+TEST(Deduplicator, ExplainShowsSharedPassage) {
+  auto o = seed_options();
+  o.keep_text = true;
+  retold::deduplicator d(o);
+  d.add_batch(as_documents(retold::test::load_seed_corpus()));
+  auto e = d.explain("unn-2024-03-05-video-call", "ukrinform-2024-03-05-video-call");
+  EXPECT_TRUE(e.scores.accepted());
+  EXPECT_GT(e.shared_passage.size(), 100u);
+  EXPECT_FALSE(e.shared_terms.empty());
+  auto far = d.explain("unn-2024-03-05-video-call", "ap-2024-03-05-bayern-lazio");
+  EXPECT_FALSE(far.scores.accepted());
+}
+
+TEST(Deduplicator, ConcurrentQueriesWhileAdding) {
+  const auto docs = as_documents(retold::test::load_seed_corpus());
+  retold::deduplicator d(seed_options());
+  d.add_batch(std::span(docs).first(5));
+  std::atomic<bool> done{false};
+  std::atomic<int> hits{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t)
+    readers.emplace_back([&] {
+      while (!done) {
+        auto q = d.query(docs[0].text);
+        if (!q.empty() && q.front().id == std::string(docs[0].id)) ++hits;
+        (void)d.clusters();
+        (void)d.stats();
+      }
+    });
+  for (std::size_t i = 5; i < docs.size(); ++i) d.add(docs[i]);
+  for (int round = 0; round < 20; ++round) {
+    retold::document extra = docs[round % docs.size()];
+    std::string id = "extra-" + std::to_string(round);
+    extra.id = id;
+    d.add(extra);
+  }
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_GT(hits.load(), 0);
+  EXPECT_EQ(d.stats().documents, docs.size() + 20);
+}
+
+TEST(DeduplicatorState, CorruptedOrTruncatedFilesAreNamed) {
+  const fs::path dir = temp_dir("corrupt");
+  {
+    retold::deduplicator d(seed_options());
+    d.add_batch(as_documents(retold::test::load_seed_corpus()));
+    d.save(dir);
+  }
+  try {
+    retold::deduplicator::load(dir / "missing");
+    FAIL();
+  } catch (const retold::error& e) {
+    EXPECT_EQ(e.code(), retold::errc::not_found);
+  }
+  // Damage each data file in turn (flip a byte, then truncate): load names the file.
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find("documents") == std::string::npos && name.find("signatures") == std::string::npos) continue;
+    const fs::path copy = temp_dir("corrupt_copy");
+    fs::copy(dir, copy);
+    const fs::path victim = copy / name;
+    std::string bytes = retold::test::read_file(victim.string());
+    bytes[bytes.size() / 2] ^= 0x5A;
+    std::ofstream(victim, std::ios::binary | std::ios::trunc) << bytes;
+    try {
+      retold::deduplicator::load(copy);
+      ADD_FAILURE() << "flipped byte in " << name << " was not detected";
+    } catch (const retold::error& e) {
+      EXPECT_EQ(e.code(), retold::errc::corrupted_state);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+    fs::resize_file(victim, bytes.size() / 3);
+    try {
+      retold::deduplicator::load(copy);
+      ADD_FAILURE() << "truncated " << name << " was not detected";
+    } catch (const retold::error& e) {
+      EXPECT_EQ(e.code(), retold::errc::corrupted_state);
+      EXPECT_NE(std::string(e.what()).find(name), std::string::npos) << e.what();
+    }
+    fs::remove_all(copy);
+  }
+  // The undamaged original still loads.
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, retold::test::load_seed_corpus().size());
+  fs::remove_all(dir);
+}
+
+TEST(DeduplicatorState, StructuralOverridesMustMatch) {
+  const fs::path dir = temp_dir("overrides");
+  retold::deduplicator(seed_options()).save(dir);
+  retold::deduplicator_options o;
+  o.time_window_seconds = 3 * 86400;  // runtime: fine
+  EXPECT_EQ(retold::deduplicator::load(dir, o).options().time_window_seconds, 3 * 86400);
+  o.shingles.n = 3;  // structural: refused
+  try {
+    retold::deduplicator::load(dir, o);
+    FAIL();
+  } catch (const retold::error& e) {
+    EXPECT_EQ(e.code(), retold::errc::incompatible);
+  }
+  fs::remove_all(dir);
+}
+
+// BBC: every group of byte-identical articles must end up in one story.
+TEST(DeduplicatorRealData, BbcExactDuplicatesAreAllFound) {
+  const char* env = std::getenv("RETOLD_DATA_DIR");
+  const fs::path root = fs::path(env ? env : RETOLD_DEFAULT_DATA_DIR) / "bbc" / "bbc";
+  if (!fs::exists(root)) GTEST_SKIP() << "BBC data not found at " << root << " (set RETOLD_DATA_DIR)";
+  std::vector<std::string> ids, texts;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file() && e.path().extension() == ".txt") {
+      ids.push_back(fs::relative(e.path(), root).string());
+      texts.push_back(retold::test::read_file(e.path().string()));
+    }
+  std::vector<std::size_t> order(ids.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](auto a, auto b) { return ids[a] < ids[b]; });
+  retold::deduplicator_options o;
+  o.normalize.replace_invalid_utf8 = true;  // a few BBC files are not UTF-8
+  retold::deduplicator d(o);
+  std::vector<retold::document> docs;
+  for (auto i : order) docs.push_back({ids[i], texts[i]});
+  for (const auto& r : d.add_batch(docs)) ASSERT_EQ(r.status, retold::errc::ok) << r.error;
+  std::map<std::string, std::vector<std::string>> groups;
+  for (auto i : order) groups[texts[i]].push_back(ids[i]);
+  std::size_t dup_groups = 0, found = 0;
+  for (const auto& [text, members] : groups) {
+    if (members.size() < 2) continue;
+    ++dup_groups;
+    std::set<std::uint64_t> c;
+    for (const auto& m : members) c.insert(d.cluster_of(m));
+    found += c.size() == 1;
+    EXPECT_EQ(c.size(), 1u) << "exact duplicates split: " << members.front();
+  }
+  EXPECT_GT(dup_groups, 50u);
+  EXPECT_EQ(found, dup_groups);
+  std::printf("BBC: %zu articles, %zu exact-duplicate groups, %zu found\n", ids.size(), dup_groups, found);
+}
+
+}  // namespace
