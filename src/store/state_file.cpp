@@ -1,0 +1,568 @@
+// src/store/state_file.cpp - checked, atomically written state files and state directories.
+//
+// File layout (all integers little-endian):
+//   offset  size  field
+//        0     8  magic "RETOLDST"
+//        8     4  u32 payload format version (the caller's, e.g. the deduplicator's format)
+//       12     4  u32 byte-order mark 0x01020304 (reads as 0x04030201 on a byte-swapped file)
+//       16    16  kind tag, ASCII, zero-padded ("dedup.docs", "manifest", ...)
+//       32     8  u64 payload length in bytes
+//       40     8  u64 XXH64 of the payload (seed 0)
+//       48     4  u32 container version (1: this layout)
+//       52     4  u32 reserved, zero
+//       56     8  u64 XXH64 of bytes 0..56 (seed 0)
+//       64     -  payload
+// The header checksum makes a damaged length or kind field fail loudly instead of being trusted.
+#include "store/state_file.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <optional>
+#include <set>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace retold::detail {
+
+namespace {
+
+constexpr char kMagic[8] = {'R', 'E', 'T', 'O', 'L', 'D', 'S', 'T'};
+constexpr std::uint32_t kByteOrderMark = 0x01020304u;
+constexpr std::uint32_t kContainerVersion = 1;
+constexpr std::size_t kHeaderSize = 64;
+constexpr std::size_t kKindSize = 16;
+
+constexpr std::string_view kManifestName = "MANIFEST";
+constexpr std::string_view kManifestKind = "manifest";
+constexpr std::uint32_t kManifestVersion = 1;
+constexpr std::string_view kLockName = "LOCK";
+
+std::uint64_t load_le64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+std::uint32_t load_le32(const std::uint8_t* p) {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+void store_le64(std::uint8_t* p, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+void store_le32(std::uint8_t* p, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+}
+
+[[noreturn]] void throw_io(const std::string& what, const std::filesystem::path& path, int err) {
+  throw error(errc::io, what + " " + path.string() + ": " + std::strerror(err));
+}
+[[noreturn]] void throw_corrupt(const std::filesystem::path& path, const std::string& why) {
+  throw error(errc::corrupted_state, "state file " + path.string() + ": " + why);
+}
+
+// Closes a descriptor on scope exit unless released.
+struct fd_guard {
+  int fd = -1;
+  ~fd_guard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() {
+    int f = fd;
+    fd = -1;
+    return f;
+  }
+};
+
+void write_all(int fd, const std::uint8_t* data, std::size_t n, const std::filesystem::path& path) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, data, std::min<std::size_t>(n, std::size_t{1} << 30));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      throw_io("cannot write", path, errno);
+    }
+    data += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+  const std::filesystem::path d = dir.empty() ? std::filesystem::path(".") : dir;
+  int fd = ::open(d.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw_io("cannot open directory", d, errno);
+  fd_guard g{fd};
+  if (::fsync(fd) != 0 && errno != EINVAL) throw_io("cannot fsync directory", d, errno);
+}
+
+std::array<std::uint8_t, kHeaderSize> make_header(std::string_view kind, std::uint32_t version,
+                                                  std::span<const std::uint8_t> payload) {
+  std::array<std::uint8_t, kHeaderSize> h{};
+  std::memcpy(h.data(), kMagic, 8);
+  store_le32(h.data() + 8, version);
+  store_le32(h.data() + 12, kByteOrderMark);
+  std::memcpy(h.data() + 16, kind.data(), kind.size());
+  store_le64(h.data() + 32, payload.size());
+  store_le64(h.data() + 40, XXH64(payload.data(), payload.size(), 0));
+  store_le32(h.data() + 48, kContainerVersion);
+  store_le32(h.data() + 52, 0);
+  store_le64(h.data() + 56, XXH64(h.data(), 56, 0));
+  return h;
+}
+
+std::string kind_of_header(const std::uint8_t* h) {
+  std::size_t n = 0;
+  while (n < kKindSize && h[16 + n] != 0) ++n;
+  return std::string(reinterpret_cast<const char*>(h + 16), n);
+}
+
+std::string printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c >= 0x20 && c < 0x7f) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> read_whole_file(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) throw error(errc::not_found, "state file " + path.string() + " does not exist");
+    throw_io("cannot open", path, errno);
+  }
+  fd_guard g{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw_io("cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) throw_corrupt(path, "not a regular file");
+  std::vector<std::uint8_t> data(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  while (got < data.size()) {
+    const ssize_t r = ::read(fd, data.data() + got, data.size() - got);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      throw_io("cannot read", path, errno);
+    }
+    if (r == 0) break;  // shrank under us: the checks below report it as truncated
+    got += static_cast<std::size_t>(r);
+  }
+  data.resize(got);
+  return data;
+}
+
+// Checks a whole file image; returns the payload range [64, 64 + len).
+std::span<const std::uint8_t> check_image(const std::filesystem::path& path, std::span<const std::uint8_t> img,
+                                          std::string_view kind, std::uint32_t max_version,
+                                          std::uint32_t* version_out) {
+  if (img.size() < kHeaderSize) {
+    if (img.size() >= 8 && std::memcmp(img.data(), kMagic, 8) != 0)
+      throw_corrupt(path, "bad magic (not a retold state file)");
+    throw_corrupt(path, "truncated: " + std::to_string(img.size()) + " bytes, shorter than the " +
+                            std::to_string(kHeaderSize) + "-byte header");
+  }
+  const std::uint8_t* h = img.data();
+  if (std::memcmp(h, kMagic, 8) != 0) throw_corrupt(path, "bad magic (not a retold state file)");
+  if (XXH64(h, 56, 0) != load_le64(h + 56)) throw_corrupt(path, "header checksum mismatch (damaged header)");
+  const std::uint32_t bom = load_le32(h + 12);
+  if (bom != kByteOrderMark)
+    throw_corrupt(path, bom == 0x04030201u ? "written with the opposite byte order" : "bad byte-order mark");
+  const std::uint32_t container = load_le32(h + 48);
+  if (container != kContainerVersion)
+    throw error(errc::incompatible, "state file " + path.string() + ": container version " +
+                                        std::to_string(container) + " is not supported (this build reads " +
+                                        std::to_string(kContainerVersion) + ")");
+  const std::string got_kind = kind_of_header(h);
+  if (got_kind != kind)
+    throw_corrupt(path, "wrong kind: holds '" + printable(got_kind) + "', expected '" + std::string(kind) + "'");
+  const std::uint32_t version = load_le32(h + 8);
+  if (version > max_version)
+    throw error(errc::incompatible, "state file " + path.string() + ": format version " + std::to_string(version) +
+                                        " is newer than this build reads (" + std::to_string(max_version) +
+                                        "); upgrade retold");
+  if (version == 0) throw_corrupt(path, "format version 0 is invalid");
+  const std::uint64_t len = load_le64(h + 32);
+  const std::uint64_t have = img.size() - kHeaderSize;
+  if (len > have)
+    throw_corrupt(path, "truncated: header announces " + std::to_string(len) + " payload bytes, file holds " +
+                            std::to_string(have));
+  if (len < have)
+    throw_corrupt(path, std::to_string(have - len) + " unexpected bytes after the payload");
+  const auto payload = img.subspan(kHeaderSize, static_cast<std::size_t>(len));
+  if (XXH64(payload.data(), payload.size(), 0) != load_le64(h + 40))
+    throw_corrupt(path, "payload checksum mismatch (damaged data)");
+  if (version_out) *version_out = version;
+  return payload;
+}
+
+void validate_kind(std::string_view kind) {
+  if (kind.empty() || kind.size() > kKindSize)
+    throw error(errc::invalid_argument, "state file kind '" + std::string(kind) + "' must be 1..16 bytes");
+  if (kind.find('\0') != std::string_view::npos)
+    throw error(errc::invalid_argument, "state file kind must not contain NUL");
+}
+
+// "documents.rtd.g000000000000000007" -> (documents.rtd, 7)
+constexpr std::string_view kGenMark = ".g";
+constexpr int kGenDigits = 16;
+
+std::string generation_file(std::string_view name, std::uint64_t gen) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(gen));
+  return std::string(name) + std::string(kGenMark) + buf;
+}
+
+// Parses the generation suffix; nullopt when `file` does not carry one.
+std::optional<std::uint64_t> generation_of(std::string_view file) {
+  if (file.size() < kGenMark.size() + kGenDigits + 1) return std::nullopt;
+  const auto digits = file.substr(file.size() - kGenDigits);
+  if (file.substr(file.size() - kGenDigits - kGenMark.size(), kGenMark.size()) != kGenMark) return std::nullopt;
+  std::uint64_t v = 0;
+  const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, 16);
+  if (ec != std::errc{} || p != digits.data() + digits.size()) return std::nullopt;
+  return v;
+}
+
+bool is_temp_file(std::string_view file) { return file.find(".tmp.") != std::string_view::npos; }
+
+struct manifest_entry {
+  std::string name;
+  std::string file;
+  std::string kind;
+  std::uint32_t version = 0;
+  std::uint64_t payload_size = 0;
+  std::uint64_t payload_hash = 0;
+};
+
+struct manifest {
+  std::uint64_t generation = 0;
+  std::vector<manifest_entry> entries;
+};
+
+manifest parse_manifest(const std::filesystem::path& path, std::span<const std::uint8_t> payload) {
+  byte_reader r(payload, path.string());
+  manifest m;
+  m.generation = r.u64();
+  const std::uint64_t n = r.u64();
+  if (n > r.remaining()) r.fail("entry count " + std::to_string(n) + " exceeds the file");
+  for (std::uint64_t i = 0; i < n; ++i) {
+    manifest_entry e;
+    e.name = r.str(4096);
+    e.file = r.str(4096);
+    e.kind = r.str(kKindSize);
+    e.version = r.u32();
+    e.payload_size = r.u64();
+    e.payload_hash = r.u64();
+    if (e.file.find('/') != std::string::npos || e.file.empty() || e.file == "." || e.file == "..")
+      r.fail("entry '" + printable(e.file) + "' is not a plain file name");
+    m.entries.push_back(std::move(e));
+  }
+  r.expect_end();
+  return m;
+}
+
+std::optional<manifest> try_read_manifest(const std::filesystem::path& dir) {
+  try {
+    const auto path = dir / kManifestName;
+    const auto payload = read_state_file(path, kManifestKind, kManifestVersion);
+    return parse_manifest(path, payload);
+  } catch (const error&) {
+    return std::nullopt;
+  }
+}
+
+void validate_part_name(std::string_view name) {
+  if (name.empty() || name.size() > 200 || name.find('/') != std::string_view::npos || name == "." ||
+      name == ".." || name == kManifestName || name == kLockName || name.find('\0') != std::string_view::npos ||
+      is_temp_file(name) || generation_of(name))
+    throw error(errc::invalid_argument, "state part name '" + printable(name) + "' is not a valid file name");
+}
+
+// An exclusive advisory lock on <dir>/LOCK so two savers cannot interleave their cleanup.
+class dir_lock {
+ public:
+  explicit dir_lock(const std::filesystem::path& dir) {
+    const auto path = dir / kLockName;
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw_io("cannot open lock file", path, errno);
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      ::close(fd_);
+      throw_io("cannot lock", path, err);
+    }
+  }
+  ~dir_lock() { ::close(fd_); }  // closing releases the lock
+  dir_lock(const dir_lock&) = delete;
+  dir_lock& operator=(const dir_lock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace
+
+// ---- byte_writer
+
+void byte_writer::u32_array(std::span<const std::uint32_t> a) {
+  u64(a.size());
+  buf_.reserve(buf_.size() + a.size() * 4);
+  for (auto v : a) put_le(v);
+}
+void byte_writer::f32_array(std::span<const float> a) {
+  u64(a.size());
+  buf_.reserve(buf_.size() + a.size() * 4);
+  for (float v : a) f32(v);
+}
+void byte_writer::u64_array(std::span<const std::uint64_t> a) {
+  u64(a.size());
+  buf_.reserve(buf_.size() + a.size() * 8);
+  for (auto v : a) put_le(v);
+}
+
+// ---- byte_reader
+
+void byte_reader::fail(const std::string& why) const {
+  throw error(errc::corrupted_state, what_ + ": " + why + " (at byte " + std::to_string(pos_) + " of " +
+                                         std::to_string(data_.size()) + ")");
+}
+void byte_reader::need(std::size_t n) const {
+  if (n > remaining())
+    fail("truncated: needs " + std::to_string(n) + " more bytes, " + std::to_string(remaining()) + " left");
+}
+void byte_reader::expect_end() const {
+  if (remaining() != 0) fail(std::to_string(remaining()) + " unexpected trailing bytes");
+}
+std::uint8_t byte_reader::u8() {
+  need(1);
+  return data_[pos_++];
+}
+std::uint32_t byte_reader::u32() {
+  need(4);
+  const auto v = load_le32(data_.data() + pos_);
+  pos_ += 4;
+  return v;
+}
+std::uint64_t byte_reader::u64() {
+  need(8);
+  const auto v = load_le64(data_.data() + pos_);
+  pos_ += 8;
+  return v;
+}
+float byte_reader::f32() {
+  const std::uint32_t b = u32();
+  float v;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+double byte_reader::f64() {
+  const std::uint64_t b = u64();
+  double v;
+  std::memcpy(&v, &b, 8);
+  return v;
+}
+std::string byte_reader::str(std::size_t max_len) {
+  const std::uint64_t n = u64();
+  if (n > max_len) fail("string length " + std::to_string(n) + " exceeds the limit " + std::to_string(max_len));
+  need(static_cast<std::size_t>(n));
+  std::string s(reinterpret_cast<const char*>(data_.data() + pos_), static_cast<std::size_t>(n));
+  pos_ += static_cast<std::size_t>(n);
+  return s;
+}
+std::vector<std::uint8_t> byte_reader::bytes(std::size_t max_len) {
+  const std::uint64_t n = u64();
+  if (n > max_len) fail("byte string length " + std::to_string(n) + " exceeds the limit " + std::to_string(max_len));
+  need(static_cast<std::size_t>(n));
+  std::vector<std::uint8_t> b(data_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                              data_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
+  pos_ += static_cast<std::size_t>(n);
+  return b;
+}
+std::vector<std::uint32_t> byte_reader::u32_array() {
+  const std::uint64_t n = u64();
+  if (n > remaining() / 4) fail("array of " + std::to_string(n) + " u32 exceeds the remaining bytes");
+  std::vector<std::uint32_t> a(static_cast<std::size_t>(n));
+  for (auto& v : a) v = load_le32(data_.data() + pos_), pos_ += 4;
+  return a;
+}
+std::vector<float> byte_reader::f32_array() {
+  const std::uint64_t n = u64();
+  if (n > remaining() / 4) fail("array of " + std::to_string(n) + " f32 exceeds the remaining bytes");
+  std::vector<float> a(static_cast<std::size_t>(n));
+  for (auto& v : a) {
+    const std::uint32_t b = load_le32(data_.data() + pos_);
+    std::memcpy(&v, &b, 4);
+    pos_ += 4;
+  }
+  return a;
+}
+std::vector<std::uint64_t> byte_reader::u64_array() {
+  const std::uint64_t n = u64();
+  if (n > remaining() / 8) fail("array of " + std::to_string(n) + " u64 exceeds the remaining bytes");
+  std::vector<std::uint64_t> a(static_cast<std::size_t>(n));
+  for (auto& v : a) v = load_le64(data_.data() + pos_), pos_ += 8;
+  return a;
+}
+
+// ---- single files
+
+void write_state_file(const std::filesystem::path& path, std::string_view kind, std::uint32_t version,
+                      std::span<const std::uint8_t> payload) {
+  validate_kind(kind);
+  if (version == 0) throw error(errc::invalid_argument, "state file version must be >= 1");
+  const auto header = make_header(kind, version, payload);
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw_io("cannot create", tmp, errno);
+  fd_guard g{fd};
+  try {
+    write_all(fd, header.data(), header.size(), tmp);
+    write_all(fd, payload.data(), payload.size(), tmp);
+    if (::fsync(fd) != 0) throw_io("cannot fsync", tmp, errno);
+    if (::close(g.release()) != 0) throw_io("cannot close", tmp, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_io("cannot rename to " + path.string() + " from", tmp, errno);
+  } catch (...) {
+    if (g.fd >= 0) ::close(g.release());
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  fsync_directory(path.parent_path());
+}
+
+std::vector<std::uint8_t> read_state_file(const std::filesystem::path& path, std::string_view kind,
+                                          std::uint32_t max_version, std::uint32_t* version_out) {
+  auto img = read_whole_file(path);
+  const auto payload = check_image(path, img, kind, max_version, version_out);
+  // Move the payload to the front in place rather than copying the (possibly large) image.
+  std::memmove(img.data(), payload.data(), payload.size());
+  img.resize(payload.size());
+  return img;
+}
+
+// ---- directories
+
+void save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts) {
+  std::set<std::string> names;
+  for (const auto& p : parts) {
+    validate_part_name(p.name);
+    validate_kind(p.kind);
+    if (!names.insert(p.name).second)
+      throw error(errc::invalid_argument, "state part '" + p.name + "' is given twice");
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw error(errc::io, "cannot create state directory " + dir.string() + ": " + ec.message());
+
+  dir_lock lock(dir);
+
+  // The new generation is above both the MANIFEST's and every generation-named file present, so no
+  // file the current MANIFEST names (nor any leftover) is ever overwritten.
+  std::uint64_t gen = 0;
+  if (auto m = try_read_manifest(dir)) gen = m->generation;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (auto g = generation_of(entry.path().filename().string()); g && *g > gen) gen = *g;
+  }
+  if (ec) throw error(errc::io, "cannot list state directory " + dir.string() + ": " + ec.message());
+  ++gen;
+
+  manifest m;
+  m.generation = gen;
+  for (const auto& p : parts) {
+    manifest_entry e;
+    e.name = p.name;
+    e.file = generation_file(p.name, gen);
+    e.kind = p.kind;
+    e.version = p.version;
+    e.payload_size = p.payload.size();
+    e.payload_hash = XXH64(p.payload.data(), p.payload.size(), 0);
+    write_state_file(dir / e.file, p.kind, p.version, p.payload);
+    m.entries.push_back(std::move(e));
+  }
+  byte_writer w;
+  w.u64(m.generation);
+  w.u64(m.entries.size());
+  for (const auto& e : m.entries) {
+    w.str(e.name);
+    w.str(e.file);
+    w.str(e.kind);
+    w.u32(e.version);
+    w.u64(e.payload_size);
+    w.u64(e.payload_hash);
+  }
+  // The commit point: once this rename is durable the new generation is the state.
+  write_state_file(dir / kManifestName, kManifestKind, kManifestVersion, w.buffer());
+
+  // Best-effort cleanup of older generations and of temporaries left by crashed saves; a failure
+  // here leaves only garbage that the next save removes.
+  std::set<std::string> keep;
+  for (const auto& e : m.entries) keep.insert(e.file);
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string f = entry.path().filename().string();
+    if (keep.count(f)) continue;
+    const auto tmp_at = f.find(".tmp.");
+    const bool our_temp = tmp_at != std::string::npos &&
+                          (f.substr(0, tmp_at) == kManifestName || generation_of(f.substr(0, tmp_at)));
+    if (generation_of(f) || our_temp) {
+      std::error_code rm;
+      std::filesystem::remove(entry.path(), rm);
+    }
+  }
+}
+
+std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected) {
+  const auto mpath = dir / kManifestName;
+  std::error_code ec;
+  if (!std::filesystem::exists(mpath, ec)) {
+    if (std::filesystem::is_directory(dir, ec))
+      throw error(errc::not_found, "state directory " + dir.string() + " holds no MANIFEST (no saved state)");
+    throw error(errc::not_found, "state directory " + dir.string() + " does not exist");
+  }
+  const auto mpayload = read_state_file(mpath, kManifestKind, kManifestVersion);
+  const manifest m = parse_manifest(mpath, mpayload);
+
+  std::vector<state_part> out;
+  out.reserve(expected.size());
+  for (const auto& want : expected) {
+    const auto it = std::find_if(m.entries.begin(), m.entries.end(),
+                                 [&](const manifest_entry& e) { return e.name == want.name; });
+    if (it == m.entries.end())
+      throw_corrupt(mpath, "lists no part '" + want.name + "' (generation " + std::to_string(m.generation) + ")");
+    const auto path = dir / it->file;
+    if (generation_of(it->file) != m.generation)
+      throw_corrupt(mpath, "part '" + it->file + "' is not of the MANIFEST's generation " +
+                               std::to_string(m.generation));
+    if (it->kind != want.kind)
+      throw_corrupt(mpath, "part '" + want.name + "' has kind '" + printable(it->kind) + "', expected '" +
+                               want.kind + "'");
+    state_part part;
+    part.name = want.name;
+    part.kind = want.kind;
+    try {
+      part.payload = read_state_file(path, want.kind, want.version, &part.version);
+    } catch (const error& e) {
+      if (e.code() == errc::not_found)
+        throw_corrupt(path, "is missing (named by " + mpath.string() + ", generation " +
+                                std::to_string(m.generation) + ")");
+      throw;
+    }
+    if (part.version != it->version || part.payload.size() != it->payload_size ||
+        XXH64(part.payload.data(), part.payload.size(), 0) != it->payload_hash)
+      throw_corrupt(path, "does not match the MANIFEST (a file from another save: mixed generations)");
+    out.push_back(std::move(part));
+  }
+  return out;
+}
+
+}  // namespace retold::detail
