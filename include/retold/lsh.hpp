@@ -48,7 +48,7 @@ struct lsh_match {
 /// LSH index of signatures keyed by caller-chosen 64-bit keys.
 /// Thread safety: not internally synchronized. Const members (query, values_of, ...) may run
 /// concurrently with each other; insert/remove/clear/reserve need exclusive access.
-/// Move-only; owns all its memory.
+/// Move-only; owns all its memory. A moved-from index may only be destroyed or assigned to.
 class RETOLD_API lsh_index {
  public:
   /// errc::invalid_argument on an invalid config, bands or rows 0, or bands * rows > num_hashes.
@@ -73,8 +73,8 @@ class RETOLD_API lsh_index {
   /// Pre-sizes storage for `n` documents so inserts up to n do not rehash.
   void reserve(std::size_t n);
 
-  /// Stored documents sharing a band with the query and whose estimated Jaccard is >= threshold,
-  /// sorted by similarity descending, then key ascending. A stored copy of the query itself
+  /// Stored documents sharing a band with the query and whose estimated Jaccard is >= threshold
+  /// (and > 0), sorted by similarity descending, then key ascending. A stored copy of the query itself
   /// (same key or not) is returned like any other document. errc::incompatible on a config
   /// mismatch, errc::invalid_argument on a wrong size or a threshold outside [0, 1].
   std::vector<lsh_match> query(const signature& sig, double threshold) const;

@@ -1,0 +1,37 @@
+// Internal MinHash kernels (also used directly by bench/bench_features.cpp).
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+namespace retold::detail {
+
+/// MurmurHash3's 64-bit finalizer: a bijective mixer with full avalanche.
+inline std::uint64_t fmix64(std::uint64_t x) noexcept {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+/// SplitMix64 step: deterministic parameter generation from a seed.
+inline std::uint64_t splitmix64(std::uint64_t& state) noexcept {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// One-permutation hashing + optimal densification into out (size = num_hashes, >= 1).
+void oph_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
+                   std::span<std::uint32_t> out) noexcept;
+
+/// num_hashes multiply-add-shift functions h_i(x) = (a[i] * x + b[i]) >> 32 over the 32-bit
+/// mixed shingle hash x; out[i] = min over shingles. Vectorised (AVX2/AVX-512 clones on x86-64).
+void multiply_shift_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
+                              const std::uint64_t* a, const std::uint64_t* b,
+                              std::span<std::uint32_t> out);
+
+}  // namespace retold::detail

@@ -1,0 +1,393 @@
+// Banded LSH over MinHash signatures: flat signature storage + per-band open-addressing multimaps.
+#include <retold/error.hpp>
+#include <retold/lsh.hpp>
+
+#include "features/detail/minhash_kernels.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+namespace retold {
+namespace {
+
+constexpr std::uint32_t k_none = std::numeric_limits<std::uint32_t>::max();
+
+std::size_t table_capacity_for(std::size_t n) {
+  // Power of two with load <= 0.7 after n entries; at least 16.
+  std::size_t cap = 16;
+  while (cap * 7 < n * 10) cap *= 2;
+  return cap;
+}
+
+// Whether `home` lies cyclically in (hole, j]: such an entry may not move back to `hole`.
+inline bool stays(std::size_t home, std::size_t hole, std::size_t j) {
+  return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+}
+
+// Multimap from a 32-bit band fingerprint to slots: linear probing, backward-shift deletion.
+// Equal fingerprints sit in one probe run; a fingerprint collision between different band
+// values only adds a candidate, which verification against the full signature then rejects.
+class band_table {
+ public:
+  struct entry {
+    std::uint32_t fp;
+    std::uint32_t slot;  // k_none: empty
+  };
+
+  void reserve(std::size_t n) {
+    if (table_capacity_for(n) > entries_.size()) rehash(table_capacity_for(n));
+  }
+  void clear() noexcept {
+    std::fill(entries_.begin(), entries_.end(), entry{0, k_none});
+    used_ = 0;
+  }
+  std::size_t memory_bytes() const noexcept { return entries_.capacity() * sizeof(entry); }
+
+  void insert(std::uint32_t fp, std::uint32_t slot) {
+    if ((used_ + 1) * 10 > entries_.size() * 7) rehash(std::max<std::size_t>(16, entries_.size() * 2));
+    place(fp, slot);
+    ++used_;
+  }
+
+  bool erase(std::uint32_t fp, std::uint32_t slot) noexcept {
+    if (entries_.empty()) return false;
+    std::size_t i = fp & mask_;
+    while (entries_[i].slot != k_none) {
+      if (entries_[i].fp == fp && entries_[i].slot == slot) {
+        std::size_t hole = i, j = i;
+        for (;;) {
+          j = (j + 1) & mask_;
+          if (entries_[j].slot == k_none) break;
+          if (!stays(entries_[j].fp & mask_, hole, j)) {
+            entries_[hole] = entries_[j];
+            hole = j;
+          }
+        }
+        entries_[hole] = entry{0, k_none};
+        --used_;
+        return true;
+      }
+      i = (i + 1) & mask_;
+    }
+    return false;
+  }
+
+  template <class F>
+  void for_each(std::uint32_t fp, F&& f) const {
+    if (entries_.empty()) return;
+    std::size_t i = fp & mask_;
+    while (entries_[i].slot != k_none) {
+      if (entries_[i].fp == fp) f(entries_[i].slot);
+      i = (i + 1) & mask_;
+    }
+  }
+
+ private:
+  void place(std::uint32_t fp, std::uint32_t slot) noexcept {
+    std::size_t i = fp & mask_;
+    while (entries_[i].slot != k_none) i = (i + 1) & mask_;
+    entries_[i] = entry{fp, slot};
+  }
+  void rehash(std::size_t cap) {
+    std::vector<entry> old = std::move(entries_);
+    entries_.assign(cap, entry{0, k_none});
+    mask_ = cap - 1;
+    for (const entry& e : old)
+      if (e.slot != k_none) place(e.fp, e.slot);
+  }
+
+  std::vector<entry> entries_;
+  std::size_t mask_ = 0;
+  std::size_t used_ = 0;
+};
+
+// Map from the caller's 64-bit key to a slot: linear probing, backward-shift deletion.
+class key_map {
+ public:
+  std::uint32_t find(std::uint64_t key) const noexcept {
+    if (entries_.empty()) return k_none;
+    std::size_t i = home(key);
+    while (entries_[i].slot != k_none) {
+      if (entries_[i].key == key) return entries_[i].slot;
+      i = (i + 1) & mask_;
+    }
+    return k_none;
+  }
+  void insert(std::uint64_t key, std::uint32_t slot) {  // key must be absent
+    if ((used_ + 1) * 10 > entries_.size() * 7) rehash(std::max<std::size_t>(16, entries_.size() * 2));
+    place(key, slot);
+    ++used_;
+  }
+  std::uint32_t erase(std::uint64_t key) noexcept {
+    if (entries_.empty()) return k_none;
+    std::size_t i = home(key);
+    while (entries_[i].slot != k_none) {
+      if (entries_[i].key == key) {
+        const std::uint32_t slot = entries_[i].slot;
+        std::size_t hole = i, j = i;
+        for (;;) {
+          j = (j + 1) & mask_;
+          if (entries_[j].slot == k_none) break;
+          if (!stays(home(entries_[j].key), hole, j)) {
+            entries_[hole] = entries_[j];
+            hole = j;
+          }
+        }
+        entries_[hole] = entry{0, k_none};
+        --used_;
+        return slot;
+      }
+      i = (i + 1) & mask_;
+    }
+    return k_none;
+  }
+  void reserve(std::size_t n) {
+    if (table_capacity_for(n) > entries_.size()) rehash(table_capacity_for(n));
+  }
+  void clear() noexcept {
+    std::fill(entries_.begin(), entries_.end(), entry{0, k_none});
+    used_ = 0;
+  }
+  std::size_t memory_bytes() const noexcept { return entries_.capacity() * sizeof(entry); }
+
+ private:
+  struct entry {
+    std::uint64_t key;
+    std::uint32_t slot;
+  };
+  std::size_t home(std::uint64_t key) const noexcept { return detail::fmix64(key) & mask_; }
+  void place(std::uint64_t key, std::uint32_t slot) noexcept {
+    std::size_t i = home(key);
+    while (entries_[i].slot != k_none) i = (i + 1) & mask_;
+    entries_[i] = entry{key, slot};
+  }
+  void rehash(std::size_t cap) {
+    std::vector<entry> old = std::move(entries_);
+    entries_.assign(cap, entry{0, k_none});
+    mask_ = cap - 1;
+    for (const entry& e : old)
+      if (e.slot != k_none) place(e.key, e.slot);
+  }
+
+  std::vector<entry> entries_;
+  std::size_t mask_ = 0;
+  std::size_t used_ = 0;
+};
+
+bool all_empty(std::span<const std::uint32_t> v) {
+  return std::all_of(v.begin(), v.end(), [](std::uint32_t x) { return x == signature::empty_value; });
+}
+
+bool by_similarity_then_key(const lsh_match& a, const lsh_match& b) {
+  if (a.similarity != b.similarity) return a.similarity > b.similarity;
+  return a.key < b.key;
+}
+
+}  // namespace
+
+struct lsh_index::impl {
+  minhash_config cfg;
+  lsh_params params;
+  std::uint32_t k;
+  std::vector<std::uint32_t> values;     // slot * k .. slot * k + k
+  std::vector<std::uint64_t> slot_keys;  // slot -> key
+  std::vector<std::uint32_t> free_slots;
+  key_map keys;
+  std::vector<band_table> bands;
+  std::size_t count = 0;
+
+  std::uint32_t band_fp(const std::uint32_t* v, std::uint32_t band) const noexcept {
+    const std::uint64_t h = XXH3_64bits_withSeed(v + std::size_t{band} * params.rows,
+                                                 std::size_t{params.rows} * 4, band);
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+  }
+
+  void check_values(std::span<const std::uint32_t> v, const char* what) const {
+    if (v.size() != k)
+      throw error(errc::invalid_argument, std::string(what) + ": signature has " +
+                                              std::to_string(v.size()) + " values, index needs " +
+                                              std::to_string(k));
+  }
+
+  void check_config(const minhash_config& other, const char* what) const {
+    if (!(other == cfg))
+      throw error(errc::incompatible,
+                  std::string(what) + ": signature configuration (num_hashes " +
+                      std::to_string(other.num_hashes) + ", seed " + std::to_string(other.seed) +
+                      ", scheme " + std::to_string(static_cast<int>(other.scheme)) +
+                      ") differs from the index's (num_hashes " + std::to_string(cfg.num_hashes) +
+                      ", seed " + std::to_string(cfg.seed) + ", scheme " +
+                      std::to_string(static_cast<int>(cfg.scheme)) + ")");
+  }
+
+  void insert(std::uint64_t key, std::span<const std::uint32_t> v) {
+    check_values(v, "lsh_index::insert");
+    if (keys.find(key) != k_none)
+      throw error(errc::duplicate_id, "lsh_index::insert: key " + std::to_string(key) +
+                                          " is already in the index");
+    // Reserve everything that can throw before the first modification.
+    keys.reserve(count + 1);
+    for (auto& b : bands) b.reserve(count + 1);
+    std::uint32_t slot;
+    if (!free_slots.empty()) {
+      slot = free_slots.back();
+      free_slots.pop_back();
+    } else {
+      if (slot_keys.size() >= k_none - 1)
+        throw error(errc::too_large, "lsh_index holds at most 2^32 - 2 signatures");
+      slot = static_cast<std::uint32_t>(slot_keys.size());
+      slot_keys.reserve(slot_keys.size() + 1);
+      values.resize(values.size() + k);  // strong guarantee: nothing else changed yet
+      slot_keys.push_back(key);
+    }
+    std::copy(v.begin(), v.end(), values.begin() + std::size_t{slot} * k);
+    slot_keys[slot] = key;
+    keys.insert(key, slot);
+    if (!all_empty(v)) {
+      const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
+      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(band_fp(sv, j), slot);
+    }
+    ++count;
+  }
+
+  bool remove(std::uint64_t key) {
+    const std::uint32_t slot = keys.erase(key);
+    if (slot == k_none) return false;
+    const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
+    if (!all_empty({sv, k}))
+      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].erase(band_fp(sv, j), slot);
+    std::fill(values.begin() + std::size_t{slot} * k, values.begin() + std::size_t{slot + 1} * k,
+              signature::empty_value);
+    free_slots.push_back(slot);
+    --count;
+    return true;
+  }
+
+  std::vector<std::uint32_t> candidates(std::span<const std::uint32_t> v) const {
+    std::vector<std::uint32_t> c;
+    if (all_empty(v)) return c;
+    c.reserve(params.bands * 2);
+    for (std::uint32_t j = 0; j < params.bands; ++j)
+      bands[j].for_each(band_fp(v.data(), j), [&](std::uint32_t slot) { c.push_back(slot); });
+    std::sort(c.begin(), c.end());
+    c.erase(std::unique(c.begin(), c.end()), c.end());
+    return c;
+  }
+
+  std::span<const std::uint32_t> stored(std::uint32_t slot) const noexcept {
+    return {values.data() + std::size_t{slot} * k, k};
+  }
+};
+
+lsh_index::lsh_index(minhash_config cfg, lsh_params params) : impl_(std::make_unique<impl>()) {
+  validate(cfg);
+  if (params.bands == 0 || params.rows == 0 ||
+      std::uint64_t{params.bands} * params.rows > cfg.num_hashes)
+    throw error(errc::invalid_argument,
+                "lsh_params: bands (" + std::to_string(params.bands) + ") and rows (" +
+                    std::to_string(params.rows) + ") must be >= 1 with bands * rows <= num_hashes (" +
+                    std::to_string(cfg.num_hashes) + ")");
+  impl_->cfg = cfg;
+  impl_->params = params;
+  impl_->k = cfg.num_hashes;
+  impl_->bands.resize(params.bands);
+}
+
+lsh_index::~lsh_index() = default;
+lsh_index::lsh_index(lsh_index&&) noexcept = default;
+lsh_index& lsh_index::operator=(lsh_index&&) noexcept = default;
+
+void lsh_index::insert(std::uint64_t key, const signature& sig) {
+  impl_->check_config(sig.config(), "lsh_index::insert");
+  impl_->insert(key, sig.values());
+}
+
+void lsh_index::insert(std::uint64_t key, std::span<const std::uint32_t> values) {
+  impl_->insert(key, values);
+}
+
+bool lsh_index::remove(std::uint64_t key) { return impl_->remove(key); }
+
+void lsh_index::clear() noexcept {
+  impl_->values.clear();
+  impl_->slot_keys.clear();
+  impl_->free_slots.clear();
+  impl_->keys.clear();
+  for (auto& b : impl_->bands) b.clear();
+  impl_->count = 0;
+}
+
+void lsh_index::reserve(std::size_t n) {
+  impl_->values.reserve(n * impl_->k);
+  impl_->slot_keys.reserve(n);
+  impl_->keys.reserve(n);
+  for (auto& b : impl_->bands) b.reserve(n);
+}
+
+std::vector<lsh_match> lsh_index::query(const signature& sig, double threshold) const {
+  impl_->check_config(sig.config(), "lsh_index::query");
+  return query(sig.values(), threshold);
+}
+
+std::vector<lsh_match> lsh_index::query(std::span<const std::uint32_t> values,
+                                        double threshold) const {
+  impl_->check_values(values, "lsh_index::query");
+  if (!(threshold >= 0.0 && threshold <= 1.0))
+    throw error(errc::invalid_argument,
+                "lsh_index::query: threshold must be in [0, 1], got " + std::to_string(threshold));
+  std::vector<lsh_match> out;
+  for (std::uint32_t slot : impl_->candidates(values)) {
+    const double s = estimate_jaccard(values, impl_->stored(slot));
+    if (s >= threshold && s > 0.0) out.push_back({impl_->slot_keys[slot], s});
+  }
+  std::sort(out.begin(), out.end(), by_similarity_then_key);
+  return out;
+}
+
+std::vector<lsh_match> lsh_index::query_top_k(std::span<const std::uint32_t> values,
+                                              std::size_t k) const {
+  impl_->check_values(values, "lsh_index::query_top_k");
+  std::vector<lsh_match> out;
+  if (k == 0) return out;
+  for (std::uint32_t slot : impl_->candidates(values)) {
+    const double s = estimate_jaccard(values, impl_->stored(slot));
+    if (s > 0.0) out.push_back({impl_->slot_keys[slot], s});
+  }
+  if (out.size() > k) {
+    std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(k), out.end(),
+                      by_similarity_then_key);
+    out.resize(k);
+  } else {
+    std::sort(out.begin(), out.end(), by_similarity_then_key);
+  }
+  return out;
+}
+
+std::vector<lsh_match> lsh_index::query_top_k(const signature& sig, std::size_t k) const {
+  impl_->check_config(sig.config(), "lsh_index::query_top_k");
+  return query_top_k(sig.values(), k);
+}
+
+std::span<const std::uint32_t> lsh_index::values_of(std::uint64_t key) const noexcept {
+  const std::uint32_t slot = impl_->keys.find(key);
+  if (slot == k_none) return {};
+  return impl_->stored(slot);
+}
+
+bool lsh_index::contains(std::uint64_t key) const noexcept { return impl_->keys.find(key) != k_none; }
+std::size_t lsh_index::size() const noexcept { return impl_->count; }
+const lsh_params& lsh_index::params() const noexcept { return impl_->params; }
+const minhash_config& lsh_index::config() const noexcept { return impl_->cfg; }
+
+std::size_t lsh_index::memory_bytes() const noexcept {
+  std::size_t b = impl_->values.capacity() * 4 + impl_->slot_keys.capacity() * 8 +
+                  impl_->free_slots.capacity() * 4 + impl_->keys.memory_bytes();
+  for (const auto& t : impl_->bands) b += t.memory_bytes();
+  return b;
+}
+
+}  // namespace retold

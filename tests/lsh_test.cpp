@@ -1,0 +1,246 @@
+// Unit tests for LSH parameter choice and the LSH index (insert, remove, query, top-k),
+// including a randomized comparison against a brute-force model of banded LSH.
+#include <retold/error.hpp>
+#include <retold/lsh.hpp>
+#include <retold/minhash.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <vector>
+
+using retold::errc;
+using retold::lsh_index;
+using retold::lsh_match;
+using retold::lsh_params;
+using retold::minhash_config;
+using retold::minhasher;
+using retold::signature;
+
+namespace {
+
+errc code_of(auto&& f) {
+  try {
+    f();
+  } catch (const retold::error& e) {
+    return e.code();
+  }
+  return errc::ok;
+}
+
+// A base set and a variant sharing about `keep` of its elements.
+std::vector<std::uint64_t> variant(const std::vector<std::uint64_t>& base, double keep,
+                                   std::mt19937_64& rng) {
+  std::vector<std::uint64_t> v;
+  std::uniform_real_distribution<double> u(0, 1);
+  for (auto x : base) v.push_back(u(rng) < keep ? x : rng());
+  return v;
+}
+
+std::vector<std::uint64_t> random_set(std::mt19937_64& rng, std::size_t n) {
+  std::vector<std::uint64_t> v(n);
+  for (auto& x : v) x = rng();
+  return v;
+}
+
+}  // namespace
+
+TEST(LshParams, ChoiceFollowsTheThreshold) {
+  for (double t : {0.3, 0.5, 0.7, 0.9}) {
+    const lsh_params p = retold::choose_lsh_params(t, 128);
+    EXPECT_GE(p.bands, 1u);
+    EXPECT_GE(p.rows, 1u);
+    EXPECT_LE(p.bands * p.rows, 128u);
+    // The S-curve rises around the threshold.
+    EXPECT_LT(retold::lsh_candidate_probability(p, t - 0.25), 0.25) << t;
+    EXPECT_GT(retold::lsh_candidate_probability(p, std::min(0.99, t + 0.15)), 0.75) << t;
+  }
+  // Weighting false negatives more gives a more permissive banding.
+  const lsh_params fn_heavy = retold::choose_lsh_params(0.5, 128, 0.1, 0.9);
+  const lsh_params fp_heavy = retold::choose_lsh_params(0.5, 128, 0.9, 0.1);
+  EXPECT_GT(retold::lsh_candidate_probability(fn_heavy, 0.5),
+            retold::lsh_candidate_probability(fp_heavy, 0.5));
+}
+
+TEST(LshParams, InvalidArguments) {
+  EXPECT_EQ(code_of([] { retold::choose_lsh_params(0.0, 128); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([] { retold::choose_lsh_params(1.0, 128); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([] { retold::choose_lsh_params(0.5, 0); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([] { retold::choose_lsh_params(0.5, 128, -1, 1); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([] { retold::choose_lsh_params(0.5, 128, 0, 0); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([] { lsh_index i(minhash_config{}, lsh_params{0, 4}); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([] { lsh_index i(minhash_config{}, lsh_params{20, 7}); }), errc::invalid_argument);
+}
+
+TEST(LshIndex, FindsNearDuplicatesVerifiedAndSorted) {
+  std::mt19937_64 rng(5);
+  const minhasher mh;
+  lsh_index index(mh.config(), retold::choose_lsh_params(0.5, 128));
+  const auto base = random_set(rng, 400);
+  index.insert(1, mh.compute(base));
+  index.insert(2, mh.compute(variant(base, 0.95, rng)));
+  index.insert(3, mh.compute(variant(base, 0.8, rng)));
+  for (std::uint64_t k = 10; k < 1010; ++k) index.insert(k, mh.compute(random_set(rng, 400)));
+  EXPECT_EQ(index.size(), 1003u);
+
+  const signature q = mh.compute(base);
+  const auto res = index.query(q, 0.5);
+  ASSERT_EQ(res.size(), 3u);
+  EXPECT_EQ(res[0].key, 1u);
+  EXPECT_DOUBLE_EQ(res[0].similarity, 1.0);
+  EXPECT_EQ(res[1].key, 2u);
+  EXPECT_EQ(res[2].key, 3u);
+  for (const auto& m : res)
+    EXPECT_DOUBLE_EQ(m.similarity, retold::estimate_jaccard(q.values(), index.values_of(m.key)));
+  EXPECT_TRUE(std::is_sorted(res.begin(), res.end(), [](const lsh_match& a, const lsh_match& b) {
+    return a.similarity > b.similarity;
+  }));
+  // A higher threshold drops the weaker variant.
+  EXPECT_EQ(index.query(q, 0.8).size(), 2u);
+  const auto top = index.query_top_k(q.values(), 2);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].key, 1u);
+  EXPECT_EQ(top[1].key, 2u);
+  EXPECT_TRUE(index.query_top_k(q, 0).empty());
+}
+
+TEST(LshIndex, ErrorsAndContracts) {
+  const minhasher mh;
+  lsh_index index(mh.config(), lsh_params{16, 8});
+  const signature s = mh.compute(std::vector<std::uint64_t>{1, 2, 3});
+  index.insert(7, s);
+  EXPECT_EQ(code_of([&] { index.insert(7, s); }), errc::duplicate_id);
+  minhash_config other;
+  other.seed = 1;
+  const signature t = minhasher(other).compute(std::vector<std::uint64_t>{1, 2, 3});
+  EXPECT_EQ(code_of([&] { index.insert(8, t); }), errc::incompatible);
+  EXPECT_EQ(code_of([&] { (void)index.query(t, 0.5); }), errc::incompatible);
+  std::vector<std::uint32_t> short_values(10);
+  EXPECT_EQ(code_of([&] { index.insert(9, short_values); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)index.query(s, 1.5); }), errc::invalid_argument);
+  EXPECT_EQ(index.size(), 1u);
+  EXPECT_FALSE(index.contains(8));
+  EXPECT_TRUE(index.values_of(8).empty());
+  EXPECT_EQ(index.params(), (lsh_params{16, 8}));
+  EXPECT_EQ(index.config(), mh.config());
+}
+
+TEST(LshIndex, RemoveAndReinsert) {
+  std::mt19937_64 rng(6);
+  const minhasher mh;
+  lsh_index index(mh.config(), lsh_params{32, 4});
+  const auto set = random_set(rng, 100);
+  const signature s = mh.compute(set);
+  index.insert(1, s);
+  index.insert(2, s);
+  EXPECT_EQ(index.query(s, 0.9).size(), 2u);
+  EXPECT_TRUE(index.remove(1));
+  EXPECT_FALSE(index.remove(1));
+  EXPECT_FALSE(index.contains(1));
+  EXPECT_TRUE(index.values_of(1).empty());
+  const auto res = index.query(s, 0.9);
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0].key, 2u);
+  index.insert(1, s);  // the key can be used again, the slot is reused
+  EXPECT_EQ(index.query(s, 0.9).size(), 2u);
+  index.clear();
+  EXPECT_EQ(index.size(), 0u);
+  EXPECT_TRUE(index.query(s, 0.0).empty());
+}
+
+TEST(LshIndex, EmptySignaturesAreStoredButNeverMatch) {
+  const minhasher mh;
+  lsh_index index(mh.config(), lsh_params{16, 8});
+  const signature e = mh.compute({});
+  index.insert(1, e);
+  index.insert(2, e);
+  EXPECT_TRUE(index.contains(1));
+  EXPECT_TRUE(index.query(e, 0.0).empty());
+  EXPECT_TRUE(index.query_top_k(e.values(), 5).empty());
+  EXPECT_TRUE(index.remove(1));
+  EXPECT_EQ(index.size(), 1u);
+}
+
+TEST(LshIndex, MoveKeepsContents) {
+  const minhasher mh;
+  lsh_index a(mh.config(), lsh_params{16, 8});
+  const signature s = mh.compute(std::vector<std::uint64_t>{4, 5, 6});
+  a.insert(3, s);
+  lsh_index b(std::move(a));
+  EXPECT_TRUE(b.contains(3));
+  EXPECT_EQ(b.query(s, 1.0).size(), 1u);
+}
+
+// Random inserts and removes, many documents sharing bands (long probe runs, backward-shift
+// deletion), checked after every step against a brute-force model: a stored document is a
+// result iff some band is identical and its estimated Jaccard >= threshold.
+TEST(LshIndex, MatchesBruteForceModelUnderChurn) {
+  std::mt19937_64 rng(7);
+  minhash_config cfg;
+  cfg.num_hashes = 64;
+  const minhasher mh(cfg);
+  const lsh_params params{16, 4};
+  lsh_index index(cfg, params);
+  std::vector<std::vector<std::uint64_t>> bases;
+  for (int i = 0; i < 8; ++i) bases.push_back(random_set(rng, 60));
+  std::map<std::uint64_t, signature> model;
+  auto shares_band = [&](std::span<const std::uint32_t> a, std::span<const std::uint32_t> b) {
+    for (std::uint32_t j = 0; j < params.bands; ++j)
+      if (std::equal(a.begin() + j * params.rows, a.begin() + (j + 1) * params.rows,
+                     b.begin() + j * params.rows))
+        return true;
+    return false;
+  };
+  for (int step = 0; step < 3000; ++step) {
+    const std::uint64_t key = rng() % 400;
+    if (model.count(key) && rng() % 2) {
+      EXPECT_TRUE(index.remove(key));
+      model.erase(key);
+    } else if (!model.count(key)) {
+      const signature s = mh.compute(variant(bases[rng() % bases.size()], 0.85, rng));
+      index.insert(key, s);
+      model.emplace(key, s);
+    }
+    if (step % 50 != 0) continue;
+    ASSERT_EQ(index.size(), model.size());
+    const signature q = mh.compute(variant(bases[rng() % bases.size()], 0.85, rng));
+    std::vector<std::pair<std::uint64_t, double>> expected;
+    for (const auto& [k, s] : model) {
+      const double sim = retold::estimate_jaccard(q, s);
+      if (shares_band(q.values(), s.values()) && sim >= 0.5) expected.emplace_back(k, sim);
+    }
+    std::sort(expected.begin(), expected.end(), [](auto& a, auto& b) {
+      return a.second != b.second ? a.second > b.second : a.first < b.first;
+    });
+    const auto got = index.query(q, 0.5);
+    ASSERT_EQ(got.size(), expected.size()) << "step " << step;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].key, expected[i].first);
+      EXPECT_DOUBLE_EQ(got[i].similarity, expected[i].second);
+    }
+  }
+  for (const auto& [k, s] : model) {
+    EXPECT_TRUE(index.contains(k));
+    EXPECT_TRUE(std::equal(s.values().begin(), s.values().end(), index.values_of(k).begin()));
+  }
+}
+
+TEST(LshIndex, RecallOfChosenParams) {
+  // Pairs well above the threshold are found (S-curve: P(candidate | 0.8) ~ 1 for t = 0.5).
+  std::mt19937_64 rng(8);
+  const minhasher mh;
+  lsh_index index(mh.config(), retold::choose_lsh_params(0.5, 128));
+  std::vector<std::vector<std::uint64_t>> bases;
+  for (std::uint64_t k = 0; k < 300; ++k) {
+    bases.push_back(random_set(rng, 300));
+    index.insert(k, mh.compute(bases.back()));
+  }
+  int found = 0;
+  for (std::uint64_t k = 0; k < 300; ++k) {
+    const auto res = index.query(mh.compute(variant(bases[k], 0.9, rng)), 0.5);
+    found += std::any_of(res.begin(), res.end(), [&](const lsh_match& m) { return m.key == k; });
+  }
+  EXPECT_GE(found, 297);
+}

@@ -1,0 +1,110 @@
+// Unit tests for word and character shingles.
+#include <retold/error.hpp>
+#include <retold/shingle.hpp>
+#include <retold/text.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+using retold::shingle_hashes;
+using retold::shingle_kind;
+using retold::shingle_options;
+
+namespace {
+const shingle_options word5{shingle_kind::word, 5};
+}
+
+TEST(Shingle, WordCountsAndOverlap) {
+  const auto h = shingle_hashes("a b c d e f g", word5);
+  ASSERT_EQ(h.size(), 3u);
+  // The second 5-gram of "a..g" is the only 5-gram of "b..f".
+  EXPECT_EQ(h[1], shingle_hashes("b c d e f", word5).at(0));
+  EXPECT_EQ(h[2], shingle_hashes("c d e f g", word5).at(0));
+  EXPECT_NE(h[0], h[1]);
+}
+
+TEST(Shingle, EmptyTextHasNoShingles) {
+  EXPECT_TRUE(shingle_hashes("", word5).empty());
+  EXPECT_TRUE(shingle_hashes("", {shingle_kind::character, 3}).empty());
+}
+
+TEST(Shingle, ShortTextsGetOneDistinctShingle) {
+  const auto a = shingle_hashes("hello world", word5);
+  const auto b = shingle_hashes("hello there", word5);
+  const auto c = shingle_hashes("hello", word5);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_NE(a[0], b[0]);
+  EXPECT_NE(a[0], c[0]);
+  const auto d = shingle_hashes("ab", {shingle_kind::character, 5});
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_NE(d[0], shingle_hashes("ba", {shingle_kind::character, 5}).at(0));
+}
+
+TEST(Shingle, DuplicatesAreKeptInTextOrder) {
+  const auto h = shingle_hashes("x x x", {shingle_kind::word, 1});
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[0], h[1]);
+  EXPECT_EQ(h[1], h[2]);
+}
+
+TEST(Shingle, AppendOverloadAppends) {
+  std::vector<std::uint64_t> out{42};
+  shingle_hashes("a b c d e f", word5, out);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], 42u);
+  EXPECT_EQ(out[1], shingle_hashes("a b c d e", word5).at(0));
+}
+
+TEST(Shingle, InvalidOptions) {
+  try {
+    (void)shingle_hashes("a b", {shingle_kind::word, 0});
+    FAIL();
+  } catch (const retold::error& e) {
+    EXPECT_EQ(e.code(), retold::errc::invalid_argument);
+  }
+  EXPECT_THROW((void)shingle_hashes("a b", {static_cast<shingle_kind>(9), 2}), retold::error);
+}
+
+TEST(Shingle, CharacterShinglesCountCodePoints) {
+  const shingle_options c3{shingle_kind::character, 3};
+  EXPECT_EQ(shingle_hashes("abcd", c3).size(), 2u);
+  const std::string ru = "привет";  // 6 code points, 12 bytes
+  const auto h = shingle_hashes(ru, c3);
+  ASSERT_EQ(h.size(), 4u);
+  EXPECT_EQ(h[0], shingle_hashes("при", c3).at(0));
+  EXPECT_EQ(h[3], shingle_hashes("вет", c3).at(0));
+  // Spaces are characters too.
+  EXPECT_EQ(shingle_hashes("ab cd", c3).size(), 3u);
+  // Urdu with combining marks still splits on code points only.
+  const std::string ur = retold::normalize("پاکستان زندہ باد");
+  EXPECT_GT(shingle_hashes(ur, c3).size(), 10u);
+}
+
+TEST(Shingle, KindsAndSizesDoNotCollide) {
+  const auto w1 = shingle_hashes("ab", {shingle_kind::word, 1});
+  const auto c2 = shingle_hashes("ab", {shingle_kind::character, 2});
+  const auto w2 = shingle_hashes("ab", {shingle_kind::word, 2});
+  EXPECT_NE(w1.at(0), c2.at(0));
+  EXPECT_NE(w1.at(0), w2.at(0));
+}
+
+TEST(Shingle, LargeN) {
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += (i ? " w" : "w") + std::to_string(i);
+  EXPECT_EQ(shingle_hashes(text, {shingle_kind::word, 40}).size(), 61u);
+  EXPECT_EQ(shingle_hashes(text, {shingle_kind::character, 100}).size(), text.size() - 99);
+}
+
+TEST(Shingle, DistinctShinglesOfARealisticText) {
+  const std::string n = retold::normalize(
+      "France has invited the ministers of Ukraine's main allies to a video call on Thursday, "
+      "to show a united front and to develop concrete proposals to strengthen support for Kyiv.");
+  const auto h = shingle_hashes(n, word5);
+  EXPECT_EQ(h.size(), retold::tokenize(n).size() - 4);
+  EXPECT_EQ(std::set<std::uint64_t>(h.begin(), h.end()).size(), h.size());
+}

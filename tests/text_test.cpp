@@ -1,0 +1,271 @@
+// Unit tests for normalization, tokenization, UTF-8 validation and boilerplate stripping.
+#include <retold/error.hpp>
+#include <retold/text.hpp>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+using retold::errc;
+using retold::normalize;
+using retold::normalize_options;
+
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+errc code_of(std::string_view text, const normalize_options& opts = {}) {
+  try {
+    (void)normalize(text, opts);
+  } catch (const retold::error& e) {
+    return e.code();
+  }
+  return errc::ok;
+}
+
+std::string message_of(std::string_view text) {
+  try {
+    (void)normalize(text);
+  } catch (const retold::error& e) {
+    return e.what();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST(Normalize, AsciiPunctuationAndCase) {
+  EXPECT_EQ(normalize("Hello, World!  It's 2024."), "hello world it s 2024");
+  EXPECT_EQ(normalize("  \t\n leading and trailing \r\n "), "leading and trailing");
+  EXPECT_EQ(normalize("a--b__c...d"), "a b c d");
+  EXPECT_EQ(normalize("COVID-19 vaccine: 95% effective"), "covid 19 vaccine 95 effective");
+}
+
+TEST(Normalize, EmptyAndSeparatorOnly) {
+  EXPECT_EQ(normalize(""), "");
+  EXPECT_EQ(normalize("   \n\t "), "");
+  EXPECT_EQ(normalize("!!! ... --- «»"), "");
+  EXPECT_EQ(normalize(std::string_view("\0\0", 2)), "");
+}
+
+TEST(Normalize, OptionsOff) {
+  normalize_options keep;
+  keep.casefold = false;
+  keep.fold_punctuation = false;
+  EXPECT_EQ(normalize("Hello,   World!", keep), "Hello, World!");
+  normalize_options keep_case;
+  keep_case.casefold = false;
+  EXPECT_EQ(normalize("Hello, World! ＡＢＣ", keep_case), "Hello World ABC");
+  normalize_options keep_punct;
+  keep_punct.fold_punctuation = false;
+  EXPECT_EQ(normalize("Hello, «World»!", keep_punct), "hello, «world»!");
+}
+
+TEST(Normalize, NfkcAndCaseFolding) {
+  EXPECT_EQ(normalize("ﬁne ＡＢＣ１２３"), "fine abc123");
+  EXPECT_EQ(normalize("Straße"), "strasse");
+  EXPECT_EQ(normalize("STRASSE"), "strasse");
+  EXPECT_EQ(normalize("GRÖSSE Größe"), "grösse grösse");
+  // Precomposed and decomposed forms are the same text.
+  EXPECT_EQ(normalize("Cafe\xCC\x81 CAFÉ"), "café café");
+  EXPECT_EQ(normalize("Café"), normalize("Cafe\xCC\x81"));
+  EXPECT_EQ(normalize("Ｋｙｉｖ"), "kyiv");
+}
+
+TEST(Normalize, TurkishDottedAndDotlessI) {
+  EXPECT_EQ(normalize("İSTANBUL"), "istanbul");
+  EXPECT_EQ(normalize("İstanbul"), normalize("istanbul"));
+  EXPECT_EQ(normalize("I\xCC\x87stanbul"), "istanbul");  // I + combining dot above
+  EXPECT_EQ(normalize("KIRMIZI"), normalize("kırmızı"));
+  EXPECT_EQ(normalize("ışık IŞIK"), "işik işik");
+  EXPECT_EQ(normalize("Çağrı Şükrü Öğe"), "çağri şükrü öğe");
+}
+
+TEST(Normalize, Cyrillic) {
+  EXPECT_EQ(normalize("Привет, МИР!"), "привет мир");
+  EXPECT_EQ(normalize("Ёлка — «ЗЕЛЁНАЯ»."), "ёлка зелёная");
+  EXPECT_EQ(normalize("Київ, Україна"), "київ україна");
+}
+
+TEST(Normalize, UrduArabicScript) {
+  // Arabic comma (U+060C) and Urdu full stop (U+06D4) separate words.
+  EXPECT_EQ(normalize("پاکستان، زندہ باد۔"), "پاکستان زندہ باد");
+  // Zero-width non-joiner inside a word is removed, not a word break.
+  EXPECT_EQ(normalize("می\u200Cخواهم"), "میخواهم");
+  // Arabic-Indic digits are digits: kept.
+  EXPECT_EQ(normalize("سال ۲۰۲۴"), "سال ۲۰۲۴");
+  // Presentation forms fold to the base letters (NFKC).
+  EXPECT_EQ(normalize("\xEF\xBB\xBB"), normalize("لا"));
+}
+
+TEST(Normalize, NonAsciiSeparators) {
+  EXPECT_EQ(normalize("a\u00A0b"), "a b");          // no-break space
+  EXPECT_EQ(normalize("a\u2014b"), "a b");          // em dash
+  EXPECT_EQ(normalize("\u201Cquoted\u201D."), "quoted");
+  EXPECT_EQ(normalize("price\u20AC100"), "price 100");  // currency symbol
+  EXPECT_EQ(normalize("x\u00ADy"), "xy");           // soft hyphen is dropped
+}
+
+TEST(Normalize, ExpandingCharactersDoNotOverflow) {
+  // U+FDFA expands to 18 code points under NFKC; many of them in one word and next to ASCII.
+  std::string s;
+  for (int i = 0; i < 500; ++i) s += "\xEF\xB7\xBA";
+  s += " tail words follow";
+  const std::string out = normalize(s);
+  EXPECT_GT(out.size(), s.size());
+  EXPECT_NE(out.find(" tail words follow"), std::string::npos);
+  EXPECT_EQ(normalize(out), out);
+}
+
+TEST(Normalize, Idempotent) {
+  for (std::string_view t : {"Hello, World!", "İSTANBUL'da ışık", "Привет, МИР!", "پاکستان، زندہ باد۔",
+                             "ﬁne Straße \xEF\xB7\xBA", "Cafe\xCC\x81 \u00BD \u2460"}) {
+    const std::string once = normalize(t);
+    EXPECT_EQ(normalize(once), once) << t;
+  }
+}
+
+TEST(Normalize, InvalidUtf8IsAnErrorNamingTheOffset) {
+  EXPECT_EQ(code_of("\xFF" "abc"), errc::invalid_utf8);
+  EXPECT_NE(message_of("\xFF" "abc").find("offset 0"), std::string::npos);
+  EXPECT_NE(message_of("abc d\xC3\x28" "ef").find("offset 5"), std::string::npos);
+  EXPECT_NE(message_of("abc \xE2\x82").find("offset 4"), std::string::npos);  // truncated at end
+  EXPECT_NE(message_of("ok \xD0\x9F\xD1\x80 x\xC0\xAF").find("offset 9"), std::string::npos);  // overlong
+  EXPECT_EQ(code_of("\xED\xA0\x80"), errc::invalid_utf8);       // surrogate
+  EXPECT_EQ(code_of("\xF4\x90\x80\x80"), errc::invalid_utf8);   // above U+10FFFF
+  EXPECT_EQ(code_of("\x80"), errc::invalid_utf8);               // lone continuation
+  // With boilerplate stripping the offset still refers to the caller's text.
+  normalize_options strip;
+  strip.strip_boilerplate = true;
+  try {
+    (void)normalize("Details\nabc \xFF", strip);
+    FAIL() << "expected invalid_utf8";
+  } catch (const retold::error& e) {
+    EXPECT_EQ(e.code(), errc::invalid_utf8);
+    EXPECT_NE(std::string(e.what()).find("offset 12"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Normalize, InvalidUtf8Replacement) {
+  normalize_options r;
+  r.replace_invalid_utf8 = true;
+  EXPECT_EQ(normalize("ab\xFF" "cd", r), "ab cd");
+  EXPECT_EQ(normalize("\xE2\x82 end", r), "end");
+  EXPECT_EQ(normalize("Привет\xC3", r), "привет");
+  r.fold_punctuation = false;
+  // Maximal subparts: "\xE2\x82" is one replacement, "\xFF" another.
+  EXPECT_EQ(normalize("a\xE2\x82\xFF" "b", r), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+}
+
+TEST(Normalize, HugeInput) {
+  std::string big;
+  const std::string unit = "The Quick brown fox, jumps over 12 lazy dogs! Ёлка İstanbul. ";
+  while (big.size() < (8u << 20)) big += unit;
+  const std::string out = normalize(big);
+  EXPECT_EQ(out.substr(0, 30), "the quick brown fox jumps over");
+  EXPECT_EQ(out.back(), 'l');
+  EXPECT_EQ(out.find("  "), std::string::npos);
+  // One huge non-ASCII "word" goes through the slow path as a single chunk.
+  std::string word;
+  for (int i = 0; i < 200000; ++i) word += "Ж";
+  EXPECT_EQ(normalize(word).size(), word.size());
+}
+
+TEST(Tokenize, SplitsOnSpaces) {
+  const std::string n = normalize("Hello, wide World 42");
+  const auto t = retold::tokenize(n);
+  ASSERT_EQ(t.size(), 4u);
+  EXPECT_EQ(t[0], "hello");
+  EXPECT_EQ(t[3], "42");
+  EXPECT_TRUE(retold::tokenize("").empty());
+  EXPECT_EQ(retold::tokenize("  a  b ").size(), 2u);
+}
+
+TEST(Utf8, Validation) {
+  std::size_t off = 99;
+  EXPECT_TRUE(retold::is_valid_utf8(""));
+  EXPECT_TRUE(retold::is_valid_utf8("plain ascii text that is long enough for the fast path"));
+  EXPECT_TRUE(retold::is_valid_utf8("Привет پاکستان İ 😀 \xF4\x8F\xBF\xBF"));
+  EXPECT_FALSE(retold::is_valid_utf8("\xFF", &off));
+  EXPECT_EQ(off, 0u);
+  EXPECT_FALSE(retold::is_valid_utf8("0123456789abcdef\xC3", &off));
+  EXPECT_EQ(off, 16u);
+  EXPECT_FALSE(retold::is_valid_utf8("0123\xE0\x80\x80", &off));  // overlong 3-byte
+  EXPECT_EQ(off, 4u);
+  EXPECT_FALSE(retold::is_valid_utf8("ab\xED\xBF\xBF", &off));  // surrogate
+  EXPECT_EQ(off, 2u);
+  EXPECT_FALSE(retold::is_valid_utf8("ab\xF0\x8F\xBF\xBF", &off));  // overlong 4-byte
+  EXPECT_EQ(off, 2u);
+  EXPECT_FALSE(retold::is_valid_utf8("\xF5\x80\x80\x80"));
+}
+
+TEST(Boilerplate, LabelsAndCreditLines) {
+  const std::string raw =
+      "KYIV (Reuters) - Ministers met on Thursday. This was reported by UNN with reference to "
+      "Reuters, which saw the letter. They agreed on aid.\n\nDetails\n\nThe talks will go on.\n"
+      "Recall:\nRead also: Something else entirely\n"
+      "Reporting by Jane Doe; Editing by John Roe\n"
+      "The Associated Press contributed to this report.";
+  const std::string out = retold::strip_boilerplate(raw);
+  EXPECT_EQ(out,
+            "KYIV (Reuters) - Ministers met on Thursday. They agreed on aid.\nThe talks will go on.");
+}
+
+TEST(Boilerplate, KeepsOrdinaryText) {
+  const std::string raw = "Details of the plan were not disclosed.\nRecall votes are rare.";
+  EXPECT_EQ(retold::strip_boilerplate(raw), raw);
+  EXPECT_EQ(retold::strip_boilerplate(""), "");
+  EXPECT_EQ(retold::strip_boilerplate("\xFF\xFE bytes"), "\xFF\xFE bytes");
+}
+
+TEST(Boilerplate, SeedArticle) {
+  const std::filesystem::path path = std::filesystem::path(RETOLD_SEEDS_DIR) / "unn_seed.txt";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "seed article not found at " << path;
+  const std::string raw = read_file(path);
+  const std::string out = retold::strip_boilerplate(raw);
+  EXPECT_EQ(out.find("This was reported by UNN"), std::string::npos);
+  for (const char* label : {"\nDetails\n", "\nRecall\n", "\nOptional\n"}) {
+    EXPECT_NE(raw.find(label), std::string::npos) << label;
+    EXPECT_EQ(out.find(label), std::string::npos) << label;
+  }
+  EXPECT_NE(out.find("France has invited the foreign and defense ministers"), std::string::npos);
+  EXPECT_NE(out.find("to strengthen support for Kyiv."), std::string::npos);
+  EXPECT_NE(out.find("According to Reuters, the invitation was sent"), std::string::npos);
+  EXPECT_NE(out.find("Three diplomats tell Reuters"), std::string::npos);
+  EXPECT_NE(out.find("- reads the invitation used by Reuters."), std::string::npos);
+  // Stripping removes little: the story itself stays.
+  EXPECT_GT(out.size(), raw.size() * 9 / 10);
+
+  normalize_options opts;
+  opts.strip_boilerplate = true;
+  const std::string n = normalize(raw, opts);
+  EXPECT_EQ(n.find("this was reported by unn"), std::string::npos);
+  EXPECT_NE(normalize(raw).find("this was reported by unn"), std::string::npos);
+}
+
+TEST(Normalize, RealDataWhenPresent) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(RETOLD_DEFAULT_DATA_DIR) / "counter" / "COUNTER";
+  if (!fs::is_directory(dir)) GTEST_SKIP() << "COUNTER data not found at " << dir;
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.path().extension() != ".xml" || files >= 60) continue;
+    const std::string raw = read_file(entry.path());
+    normalize_options opts;
+    opts.replace_invalid_utf8 = true;
+    const std::string n = normalize(raw, opts);
+    EXPECT_FALSE(n.empty()) << entry.path();
+    EXPECT_TRUE(retold::is_valid_utf8(n)) << entry.path();
+    EXPECT_EQ(normalize(n), n) << entry.path();
+    ++files;
+  }
+  EXPECT_GT(files, 0);
+}
