@@ -61,14 +61,19 @@ struct deduplicator_options {
   normalize_options normalize{.strip_boilerplate = true};
   shingle_options shingles{};
   minhash_config minhash{};
-  lsh_params lsh{};                        ///< bands == 0: chosen by choose_lsh_params(lsh_threshold)
-  double lsh_threshold = 0.3;              ///< Jaccard the LSH banding is tuned to surface
+  lsh_params lsh{};                        ///< bands == 0: chosen by choose_lsh_params(lsh_threshold,
+                                           ///< num_hashes, 0.25, 0.75), misses weighing 3x
+  double lsh_threshold = 0.2;              ///< Jaccard the LSH banding is tuned to surface
   embedding_mode embedding = embedding_mode::builtin;
   tfidf_embedder_options embedder{};
   std::uint32_t external_dimension = 0;    ///< required (> 0) for embedding_mode::external
   vector_index_options vector_index{};     ///< its dimension is set by the deduplicator
   std::size_t vector_candidates = 16;      ///< nearest neighbours examined per document
   scoring_rule scoring{};                  ///< runtime: may change at load
+  double copy_jaccard = 0.9;               ///< runtime: a document at least this close (estimated
+                                           ///< Jaccard) to any member joins that member's story
+                                           ///< even if the leader is further: copies of copies
+                                           ///< (joining requires matching the leader otherwise)
   std::int64_t time_window_seconds = 0;    ///< runtime: 0 = no window; else only documents whose
                                            ///< timestamps differ by at most this can match
   representative_policy representative{};  ///< runtime
@@ -90,7 +95,8 @@ struct add_result {
   std::string error;              ///< message when status != ok
   std::uint64_t cluster_id = 0;   ///< the story it joined or opened (0 when skipped)
   bool new_story = false;         ///< true when it opened a story
-  std::optional<match> leader;    ///< when it joined: the story's leader and the scores that decided
+  std::optional<match> leader;    ///< when it joined: the member that decided (the story's leader,
+                                  ///< or the member it copies, see copy_jaccard) and the scores
   std::size_t candidates = 0;     ///< candidates examined (both indexes, after the time window)
 };
 

@@ -33,6 +33,8 @@ void validate_options(const deduplicator_options& o) {
     throw error(errc::invalid_argument, "deduplicator_options.embedder.dimension must be > 0");
   if (!(o.lsh_threshold > 0.0 && o.lsh_threshold < 1.0))
     throw error(errc::invalid_argument, "deduplicator_options.lsh_threshold must be in (0, 1)");
+  if (!(o.copy_jaccard >= 0.0 && o.copy_jaccard <= 1.0))
+    throw error(errc::invalid_argument, "deduplicator_options.copy_jaccard must be in [0, 1]");
   if (o.time_window_seconds < 0)
     throw error(errc::invalid_argument, "deduplicator_options.time_window_seconds must be >= 0");
   if (o.max_document_bytes == 0)
@@ -42,7 +44,9 @@ void validate_options(const deduplicator_options& o) {
 
 lsh_params resolve_lsh(const deduplicator_options& o) {
   if (o.lsh.bands != 0) return o.lsh;
-  return choose_lsh_params(o.lsh_threshold, o.minhash.num_hashes);
+  // Candidates are verified against the full signature, so a false positive costs one comparison
+  // while a false negative loses a match: weigh misses three times as heavily.
+  return choose_lsh_params(o.lsh_threshold, o.minhash.num_hashes, 0.25, 0.75);
 }
 
 void normalize_in_place(std::span<float> v) noexcept {
@@ -171,6 +175,10 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
     f.signature.resize(opts.minhash.num_hashes);
     hasher.compute_into(shingles, f.signature);
     if (opts.embedding == embedding_mode::builtin) {
+      if (!doc.vector.empty())
+        throw error(errc::incompatible, "document '" + std::string(doc.id) + "' has a vector of dimension " +
+                                            std::to_string(doc.vector.size()) +
+                                            ", but the deduplicator uses the built-in embedder (embedding_mode::external takes caller vectors)");
       f.terms = embedder->extract(normalized);
     } else if (opts.embedding == embedding_mode::external) {
       if (doc.vector.empty())
@@ -274,18 +282,29 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f) {
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
 
   std::vector<std::uint64_t> story_ids;
+  std::uint64_t best_story = leader_clustering::no_cluster;
+  pair_scores best_scores;
+  std::uint32_t best_leader = 0;  // the member that decided: the leader, or the copied document
   for (std::uint32_t slot : cand) {
     if (slot >= ids.size() || ids[slot].empty() || !within_window(doc.timestamp, timestamps[slot])) continue;
     ++r.candidates;
-    if (score_slots(f.signature, vec, slot).accepted()) story_ids.push_back(stories.cluster_of(slot));
+    const pair_scores s = score_slots(f.signature, vec, slot);
+    if (!s.accepted()) continue;
+    story_ids.push_back(stories.cluster_of(slot));
+    // A copy of a member joins that member's story directly: it is as far from every other
+    // story as the member itself, so this cannot chain unrelated reports together.
+    if (s.jaccard >= opts.copy_jaccard && (best_story == leader_clustering::no_cluster || s.jaccard > best_scores.jaccard)) {
+      best_story = stories.cluster_of(slot);
+      best_scores = s;
+      best_leader = slot;
+    }
   }
   std::sort(story_ids.begin(), story_ids.end());
   story_ids.erase(std::unique(story_ids.begin(), story_ids.end()), story_ids.end());
 
-  std::uint64_t best_story = leader_clustering::no_cluster;
-  pair_scores best_scores;
-  std::uint32_t best_leader = 0;
+  const bool copy_decided = best_story != leader_clustering::no_cluster;
   for (std::uint64_t sid : story_ids) {
+    if (copy_decided) break;
     const std::uint32_t leader = *stories.leader_of(sid);
     if (!within_window(doc.timestamp, timestamps[leader])) continue;
     const pair_scores s = score_slots(f.signature, vec, leader);

@@ -40,6 +40,7 @@ void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.f64(o.scoring.cosine_threshold);
   w.f64(o.scoring.combined_weight_jaccard);
   w.f64(o.scoring.combined_threshold);
+  w.f64(o.copy_jaccard);
   w.i64(o.time_window_seconds);
   w.u64(o.representative.source_priority.size());
   for (const auto& s : o.representative.source_priority) w.str(s);
@@ -77,6 +78,7 @@ deduplicator_options read_options(detail::byte_reader& r) {
   o.scoring.cosine_threshold = r.f64();
   o.scoring.combined_weight_jaccard = r.f64();
   o.scoring.combined_threshold = r.f64();
+  o.copy_jaccard = r.f64();
   o.time_window_seconds = r.i64();
   const std::uint64_t sources = r.u64();
   if (sources > r.remaining()) r.fail("source priority list is longer than the file");
@@ -128,6 +130,7 @@ void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_opt
     deduplicator_options ca = a, cb = b;
     for (auto* c : {&ca, &cb}) {  // blank the runtime fields, compare the rest byte for byte
       c->scoring = {};
+      c->copy_jaccard = 0;
       c->time_window_seconds = 0;
       c->representative = {};
       c->max_document_bytes = 1;
@@ -145,6 +148,7 @@ void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_opt
                 "load: the structural options given (normalization, shingles, minhash, embedding) differ from "
                 "the saved state's; leave them at their defaults or equal to the saved ones");
   saved.scoring = o.scoring;
+  saved.copy_jaccard = o.copy_jaccard;
   saved.time_window_seconds = o.time_window_seconds;
   saved.representative = o.representative;
   saved.max_document_bytes = o.max_document_bytes;

@@ -1,0 +1,109 @@
+// retold/vector_index.hpp - nearest neighbours by cosine over dense vectors (FAISS inside).
+//
+// Vectors are L2-normalized on insertion, so inner product is cosine. Two structures, chosen by
+// size (vector_index_kind::automatic) or forced:
+//  - flat: exact inner product over every stored vector. No training, exact results, O(n * d)
+//    per query. Used for small collections, where it is also the fastest.
+//  - ivf: an inverted file. k-means (spherical, deterministic from `seed`) splits the space into
+//    `nlist` cells; a query scans the `nprobe` cells whose centroids are closest. Approximate: a
+//    neighbour in an unvisited cell is missed. Optionally stores 8-bit scalar-quantized codes
+//    (4x less memory than float32).
+// With automatic, the index is flat until it holds ivf_min_size vectors, then it is rebuilt as
+// IVF; with an automatic nlist (0) the IVF is retrained whenever the collection has grown 4x
+// since the last training, so cells stay about sqrt(n) vectors large. The defaults were measured
+// (docs/evaluation.md, bench/bench_embed.cpp).
+//
+// FAISS (1.7.3, the Debian build) stays behind this interface.
+#pragma once
+
+#include <retold/export.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace retold {
+
+/// Which structure holds the vectors. Values are pinned (saved state, C ABI).
+enum class vector_index_kind : std::uint8_t { automatic = 0, flat = 1, ivf = 2 };
+
+/// Configuration. Plain value.
+struct vector_index_options {
+  /// Length of every vector (1 .. 65536).
+  std::uint32_t dimension = 256;
+  vector_index_kind kind = vector_index_kind::automatic;
+  /// automatic: switch from flat to IVF when the collection reaches this size.
+  std::size_t ivf_min_size = 50000;
+  /// IVF cells; 0 chooses about sqrt(n) at each (re)training.
+  std::uint32_t nlist = 0;
+  /// IVF cells scanned per query (clamped to nlist).
+  std::uint32_t nprobe = 16;
+  /// Store IVF vectors as 8-bit scalar-quantized codes (the flat structure always stores
+  /// float32; with kind == flat this option is refused as invalid_argument).
+  bool scalar_quantization = false;
+  /// Seed of the k-means training.
+  std::uint64_t seed = 1;
+};
+
+/// Throws errc::invalid_argument naming the field when an option is out of range.
+RETOLD_API void validate(const vector_index_options& opts);
+
+/// One neighbour: the caller's key and its cosine with the query.
+struct vector_match {
+  std::uint64_t key;
+  float cosine;
+  friend bool operator==(const vector_match&, const vector_match&) = default;
+};
+
+/// A collection of keyed vectors searchable by cosine. Movable, not copyable. Not internally
+/// synchronized: const members may run concurrently with each other; add/remove need exclusive
+/// access. Keys are any uint64 except UINT64_MAX (reserved).
+class RETOLD_API vector_index {
+ public:
+  /// errc::invalid_argument on invalid options.
+  explicit vector_index(vector_index_options opts = {});
+  ~vector_index();
+  vector_index(vector_index&&) noexcept;
+  vector_index& operator=(vector_index&&) noexcept;
+  vector_index(const vector_index&) = delete;
+  vector_index& operator=(const vector_index&) = delete;
+
+  /// Stores an L2-normalized copy of `v` under `key`. errc::incompatible when v.size() differs
+  /// from dimension(), errc::duplicate_id when the key is stored, errc::invalid_argument for the
+  /// reserved key or a non-finite component. May rebuild the index (automatic switch to IVF,
+  /// IVF retraining). Strong guarantee: on a throw nothing was added.
+  void add(std::uint64_t key, std::span<const float> v);
+  /// Adds keys.size() vectors stored row after row in `rows` (rows.size() == keys.size() *
+  /// dimension(), errc::invalid_argument otherwise). All are checked before any is added.
+  void add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows);
+  /// Removes `key`; false when it was not stored.
+  bool remove(std::uint64_t key);
+  /// Removes every stored key of `keys`; returns how many were removed.
+  std::size_t remove_batch(std::span<const std::uint64_t> keys);
+  bool contains(std::uint64_t key) const noexcept;
+
+  /// Every stored vector whose cosine with `q` is >= min_cosine (up to the IVF approximation),
+  /// sorted by cosine descending, then key ascending. `q` need not be normalized.
+  /// errc::incompatible on a dimension mismatch.
+  std::vector<vector_match> range_search(std::span<const float> q, float min_cosine) const;
+  /// The k stored vectors closest to `q` (fewer when the index is smaller), same order.
+  std::vector<vector_match> search(std::span<const float> q, std::size_t k) const;
+
+  std::size_t size() const noexcept;
+  std::uint32_t dimension() const noexcept;
+  /// flat or ivf: the structure in use now (never automatic).
+  vector_index_kind active_kind() const noexcept;
+  /// IVF cells in use (0 while flat).
+  std::uint32_t active_nlist() const noexcept;
+  const vector_index_options& options() const noexcept;
+  /// Approximate bytes held by stored vectors and the key map.
+  std::size_t memory_bytes() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> p_;
+};
+
+}  // namespace retold
