@@ -77,7 +77,8 @@ std::size_t expect_golden(const retold::deduplicator& d, bool lexical_only) {
       paraphrases_found += para;
       ids.insert(c);
     }
-    ASSERT_EQ(ids.size(), 1u) << "story " << story.name << " was split";
+    EXPECT_EQ(ids.size(), 1u) << "story " << story.name << " was split";
+    if (ids.size() != 1) continue;
     const std::uint64_t c = *ids.begin();
     EXPECT_TRUE(story_of_cluster.emplace(c, story.name).second)
         << "stories " << story.name << " and " << story_of_cluster[c] << " were merged";
@@ -320,7 +321,9 @@ TEST(Deduplicator, ConcurrentQueriesWhileAdding) {
     readers.emplace_back([&] {
       while (!done) {
         auto q = d.query(docs[0].text);
-        if (!q.empty() && q.front().id == std::string(docs[0].id)) ++hits;
+        // docs[0] is always stored; its copy "extra-0" may outrank it once added.
+        for (const auto& m : q)
+          if (m.id == std::string(docs[0].id) && m.scores.jaccard > 0.9) ++hits;
         (void)d.clusters();
         (void)d.stats();
       }
