@@ -1,0 +1,426 @@
+// The built-in TF-IDF embedder (see include/retold/embed.hpp for the model).
+#include <retold/embed.hpp>
+#include <retold/error.hpp>
+
+#include <Eigen/Core>
+#define XXH_INLINE_ALL  // short inputs dominate: let the compiler inline XXH3
+#include <xxhash.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+namespace retold {
+namespace {
+
+// Kinds live in the two low bits of a term hash.
+constexpr std::uint64_t kind_word = 0;
+constexpr std::uint64_t kind_number = 1;
+constexpr std::uint64_t kind_char = 2;
+constexpr std::uint64_t kind_ngram = 3;
+
+constexpr std::uint64_t seed_mix = 0x9E3779B97F4A7C15ULL;
+
+inline std::uint64_t tag(std::uint64_t h, std::uint64_t kind) noexcept { return (h & ~std::uint64_t{3}) | kind; }
+
+inline bool has_ascii_digit(std::string_view tok) noexcept {
+  for (char c : tok)
+    if (c >= '0' && c <= '9') return true;
+  return false;
+}
+
+inline bool is_continuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
+
+inline std::uint64_t fmix64(std::uint64_t h) noexcept {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+// Hash of a character n-gram's bytes. Windows of up to 8 bytes (every ASCII 4-gram, most
+// 2-byte-script 4-grams) are read as one little-endian integer and mixed with the murmur3
+// finalizer, a bijection, so distinct windows of one length never collide; longer ones go through
+// XXH3. `p` must have 8 readable bytes (extract pads its buffer). Both paths of extract() use
+// this function, so a gram hashes the same in any word and on any host.
+inline std::uint64_t gram_hash(const char* p, std::size_t len, std::uint64_t seed) noexcept {
+  if (len <= 8) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    if constexpr (std::endian::native == std::endian::big) x = __builtin_bswap64(x);
+    if (len < 8) x &= (std::uint64_t{1} << (8 * len)) - 1;
+    return fmix64(x ^ seed ^ (0x9E3779B97F4A7C15ULL * (len + 1)));
+  }
+  return XXH3_64bits_withSeed(p, len, seed);
+}
+
+// Sorts `v` (uniformly distributed 64-bit hashes): one counting pass on the top bits spreads the
+// values into about n buckets, then an insertion sort fixes the order inside buckets. Three linear passes
+// instead of std::sort's n log n compares: the sort was half the cost of extract() before.
+void hash_sort(std::vector<std::uint64_t>& v, std::vector<std::uint64_t>& tmp, std::vector<std::uint32_t>& hist) {
+  const std::size_t n = v.size();
+  if (n < 64) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  int bits = 6;
+  while (bits < 16 && (std::size_t{1} << bits) < n) ++bits;
+  const int shift = 64 - bits;
+  const std::size_t nb = std::size_t{1} << bits;
+  hist.assign(nb + 1, 0);
+  for (std::uint64_t x : v) ++hist[(x >> shift) + 1];
+  for (std::size_t b = 1; b <= nb; ++b) hist[b] += hist[b - 1];
+  tmp.resize(n);
+  {
+    std::vector<std::uint32_t>& pos = hist;  // hist[b] = start of bucket b; advanced while scattering
+    for (std::uint64_t x : v) tmp[pos[x >> shift]++] = x;
+  }
+  // tmp is now ordered by the top bits; the few inversions left are inside buckets, so one
+  // insertion-sort pass finishes it with almost no mispredicted branches.
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint64_t x = tmp[i];
+    std::size_t j = i;
+    while (j > 0 && tmp[j - 1] > x) {
+      tmp[j] = tmp[j - 1];
+      --j;
+    }
+    tmp[j] = x;
+  }
+  v.swap(tmp);
+}
+
+struct scratch {
+  std::vector<std::uint64_t> hashes;
+  std::vector<std::uint64_t> tmp;
+  std::vector<std::uint32_t> hist;
+  std::vector<std::string_view> toks;
+  std::string padded;
+  std::vector<std::uint32_t> offsets;
+};
+
+// ln(1 + k) for small k, so the per-term idf and sublinear tf need no log call.
+struct log_table {
+  static constexpr std::size_t size = 4096;
+  std::array<float, size> v{};
+  log_table() {
+    for (std::size_t k = 0; k < size; ++k) v[k] = static_cast<float>(std::log1p(static_cast<double>(k)));
+  }
+  float log1p(std::uint64_t k) const noexcept {
+    return k < size ? v[k] : static_cast<float>(std::log1p(static_cast<double>(k)));
+  }
+};
+const log_table& logs() {
+  static const log_table t;
+  return t;
+}
+
+// ---- little-endian serialization helpers
+void put_u32(std::vector<std::uint8_t>& o, std::uint32_t x) {
+  for (int i = 0; i < 4; ++i) o.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+}
+void put_u64(std::vector<std::uint8_t>& o, std::uint64_t x) {
+  for (int i = 0; i < 8; ++i) o.push_back(static_cast<std::uint8_t>(x >> (8 * i)));
+}
+void put_f32(std::vector<std::uint8_t>& o, float f) {
+  std::uint32_t x;
+  std::memcpy(&x, &f, 4);
+  put_u32(o, x);
+}
+struct reader {
+  std::span<const std::uint8_t> b;
+  std::size_t pos = 0;
+  void need(std::size_t n) const {
+    if (b.size() - pos < n)
+      throw error(errc::corrupted_state, "tfidf_embedder state truncated at byte " + std::to_string(pos));
+  }
+  std::uint32_t u32() {
+    need(4);
+    std::uint32_t x = 0;
+    for (int i = 0; i < 4; ++i) x |= std::uint32_t{b[pos + i]} << (8 * i);
+    pos += 4;
+    return x;
+  }
+  std::uint64_t u64() {
+    need(8);
+    std::uint64_t x = 0;
+    for (int i = 0; i < 8; ++i) x |= std::uint64_t{b[pos + i]} << (8 * i);
+    pos += 8;
+    return x;
+  }
+  float f32() {
+    const std::uint32_t x = u32();
+    float f;
+    std::memcpy(&f, &x, 4);
+    return f;
+  }
+};
+
+constexpr char magic[8] = {'R', 'T', 'E', 'M', 'B', 'E', 'D', '1'};
+constexpr std::uint32_t format_version = 1;
+
+}  // namespace
+
+void validate(const tfidf_embedder_options& o) {
+  auto bad = [](const std::string& m) { throw error(errc::invalid_argument, "tfidf_embedder_options: " + m); };
+  if (o.dimension == 0 || o.dimension > 65536) bad("dimension must be in 1..65536");
+  if (o.word_ngram_max > 8) bad("word_ngram_max must be <= 8");
+  if (o.char_ngram_min > 16 || o.char_ngram_max > 16) bad("char n-gram orders must be <= 16");
+  if (o.char_ngram_min != 0 && o.char_ngram_max < o.char_ngram_min) bad("char_ngram_max < char_ngram_min");
+  if (o.word_ngram_max == 0 && o.char_ngram_min == 0) bad("no features: word_ngram_max and char_ngram_min are both 0");
+  if (o.df_buckets_log2 < 10 || o.df_buckets_log2 > 28) bad("df_buckets_log2 must be in 10..28");
+  for (float w : {o.word_weight, o.number_weight, o.char_weight, o.word_ngram_weight})
+    if (!std::isfinite(w) || w < 0.0f) bad("weights must be finite and >= 0");
+}
+
+tfidf_embedder::tfidf_embedder(tfidf_embedder_options opts) : opts_(opts) {
+  validate(opts_);
+  df_.assign(std::size_t{1} << opts_.df_buckets_log2, 0);
+}
+
+term_counts tfidf_embedder::extract(std::string_view text) const {
+  term_counts out;
+  extract_into(text, out);
+  return out;
+}
+
+void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const {
+  thread_local scratch s;
+  auto& hs = s.hashes;
+  hs.clear();
+  const std::uint64_t seed = opts_.seed;
+
+  // Token boundaries (split on ASCII space).
+  auto& toks = s.toks;
+  toks.clear();
+  {
+    const char* b = text.data();
+    const char* e = b + text.size();
+    while (b < e) {
+      const char* sp = static_cast<const char*>(std::memchr(b, ' ', static_cast<std::size_t>(e - b)));
+      if (!sp) sp = e;
+      if (sp > b) toks.emplace_back(b, static_cast<std::size_t>(sp - b));
+      b = sp + 1;
+    }
+  }
+
+  for (std::size_t t = 0; t < toks.size(); ++t) {
+    const std::string_view tok = toks[t];
+    if (opts_.word_ngram_max >= 1) {
+      const std::uint64_t h = XXH3_64bits_withSeed(tok.data(), tok.size(), seed);
+      hs.push_back(tag(h, has_ascii_digit(tok) ? kind_number : kind_word));
+      // Word n-grams: with single-space separation the n tokens are one substring; otherwise
+      // hash the tokens' hashes so that odd spacing does not change the term.
+      for (std::uint32_t n = 2; n <= opts_.word_ngram_max && t + n <= toks.size(); ++n) {
+        std::uint64_t g = seed ^ (seed_mix * n);
+        for (std::uint32_t k = 0; k < n; ++k) {
+          const std::string_view w = toks[t + k];
+          g = XXH3_64bits_withSeed(w.data(), w.size(), g);
+        }
+        hs.push_back(tag(g, kind_ngram));
+      }
+    }
+    if (opts_.char_ngram_min != 0) {
+      auto& p = s.padded;
+      p.resize(tok.size() + 2 + 8);  // 8 bytes of slack for gram_hash's word load
+      p[0] = ' ';
+      std::memcpy(p.data() + 1, tok.data(), tok.size());
+      p[tok.size() + 1] = ' ';
+      bool ascii = true;
+      for (char c : tok) ascii &= static_cast<unsigned char>(c) < 0x80;
+      if (ascii) {  // code points are bytes
+        const std::size_t cps = tok.size() + 2;
+        for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
+          if (cps < n) break;
+          const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
+          for (std::size_t i = 0; i + n <= cps; ++i)
+            hs.push_back(tag(gram_hash(p.data() + i, n, cseed), kind_char));
+        }
+        continue;
+      }
+      auto& off = s.offsets;
+      off.clear();
+      const std::size_t plen = tok.size() + 2;
+      for (std::uint32_t i = 0; i < plen; ++i)
+        if (!is_continuation(static_cast<unsigned char>(p[i]))) off.push_back(i);
+      const std::size_t cps = off.size();
+      off.push_back(static_cast<std::uint32_t>(plen));
+      for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
+        if (cps < n) break;
+        const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
+        for (std::size_t i = 0; i + n <= cps; ++i)
+          hs.push_back(tag(gram_hash(p.data() + off[i], off[i + n] - off[i], cseed), kind_char));
+      }
+    }
+  }
+
+  hash_sort(hs, s.tmp, s.hist);
+  out.terms.clear();
+  out.counts.clear();
+  for (std::size_t i = 0; i < hs.size();) {
+    std::size_t j = i + 1;
+    while (j < hs.size() && hs[j] == hs[i]) ++j;
+    out.terms.push_back(hs[i]);
+    out.counts.push_back(static_cast<float>(j - i));
+    i = j;
+  }
+}
+
+void tfidf_embedder::observe(const term_counts& doc) {
+  const int shift = 64 - static_cast<int>(opts_.df_buckets_log2);
+  for (std::uint64_t t : doc.terms) {
+    auto& c = df_[t >> shift];
+    if (c != UINT32_MAX) ++c;
+  }
+  ++documents_;
+}
+
+void tfidf_embedder::forget(const term_counts& doc) {
+  const int shift = 64 - static_cast<int>(opts_.df_buckets_log2);
+  for (std::uint64_t t : doc.terms) {
+    auto& c = df_[t >> shift];
+    if (c != 0 && c != UINT32_MAX) --c;
+  }
+  if (documents_ > 0) --documents_;
+}
+
+float tfidf_embedder::idf(std::uint64_t term) const noexcept {
+  const int shift = 64 - static_cast<int>(opts_.df_buckets_log2);
+  const auto& L = logs();
+  return L.log1p(documents_) - L.log1p(df_[term >> shift]) + 1.0f;
+}
+
+std::vector<float> tfidf_embedder::embed(const term_counts& doc) const {
+  std::vector<float> v(opts_.dimension);
+  embed_into(doc, v);
+  return v;
+}
+
+void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) const {
+  if (out.size() != opts_.dimension)
+    throw error(errc::invalid_argument, "tfidf_embedder::embed_into: output has " + std::to_string(out.size()) +
+                                            " floats, dimension is " + std::to_string(opts_.dimension));
+  if (doc.counts.size() != doc.terms.size())
+    throw error(errc::invalid_argument, "term_counts: terms and counts differ in length");
+  std::fill(out.begin(), out.end(), 0.0f);
+  const auto& L = logs();
+  const int shift = 64 - static_cast<int>(opts_.df_buckets_log2);
+  const float log_n = L.log1p(documents_) + 1.0f;
+  const float kind_w[4] = {opts_.word_weight, opts_.number_weight, opts_.char_weight, opts_.word_ngram_weight};
+  const std::uint64_t dim = opts_.dimension;
+  const std::uint64_t* terms = doc.terms.data();
+  const float* counts = doc.counts.data();
+  for (std::size_t i = 0, n = doc.terms.size(); i < n; ++i) {
+    const std::uint64_t t = terms[i];
+    const float c = counts[i];
+    if (!(c > 0.0f)) continue;
+    float tf;
+    if (opts_.sublinear_tf) {
+      const auto ci = static_cast<std::uint64_t>(c);
+      tf = (static_cast<float>(ci) == c && ci >= 1) ? 1.0f + L.log1p(ci - 1) : 1.0f + std::log(c);
+    } else {
+      tf = c;
+    }
+    const float w = tf * (log_n - L.log1p(df_[t >> shift])) * kind_w[t & 3];
+    const std::uint64_t bucket = (((t >> 3) & 0xFFFFFFFFULL) * dim) >> 32;
+    out[bucket] += ((t >> 2) & 1) ? -w : w;
+  }
+  l2_normalize(out);
+}
+
+std::vector<std::uint8_t> tfidf_embedder::serialize() const {
+  std::vector<std::uint8_t> o;
+  o.reserve(128);
+  for (char c : magic) o.push_back(static_cast<std::uint8_t>(c));
+  put_u32(o, format_version);
+  put_u32(o, opts_.dimension);
+  put_u32(o, opts_.word_ngram_max);
+  put_u32(o, opts_.char_ngram_min);
+  put_u32(o, opts_.char_ngram_max);
+  put_u32(o, opts_.sublinear_tf ? 1u : 0u);
+  put_f32(o, opts_.word_weight);
+  put_f32(o, opts_.number_weight);
+  put_f32(o, opts_.char_weight);
+  put_f32(o, opts_.word_ngram_weight);
+  put_u32(o, opts_.df_buckets_log2);
+  put_u64(o, opts_.seed);
+  put_u64(o, documents_);
+  std::uint32_t nz = 0;
+  for (auto c : df_) nz += c != 0;
+  put_u32(o, nz);
+  o.reserve(o.size() + 8 * std::size_t{nz} + 8);
+  for (std::uint32_t i = 0; i < df_.size(); ++i)
+    if (df_[i] != 0) {
+      put_u32(o, i);
+      put_u32(o, df_[i]);
+    }
+  put_u64(o, XXH3_64bits(o.data(), o.size()));
+  return o;
+}
+
+tfidf_embedder tfidf_embedder::deserialize(std::span<const std::uint8_t> bytes) {
+  if (bytes.size() < 8 + 4 || std::memcmp(bytes.data(), magic, 8) != 0)
+    throw error(errc::corrupted_state, "tfidf_embedder state: bad magic (not an embedder state)");
+  if (bytes.size() < 8 + 8) throw error(errc::corrupted_state, "tfidf_embedder state truncated");
+  const std::size_t body = bytes.size() - 8;
+  reader tail{bytes, body};
+  if (tail.u64() != XXH3_64bits(bytes.data(), body))
+    throw error(errc::corrupted_state, "tfidf_embedder state: checksum mismatch");
+  reader r{bytes.first(body), 8};
+  const std::uint32_t version = r.u32();
+  if (version != format_version)
+    throw error(errc::incompatible, "tfidf_embedder state: format version " + std::to_string(version) +
+                                        " is not supported (expected " + std::to_string(format_version) + ")");
+  tfidf_embedder_options o;
+  o.dimension = r.u32();
+  o.word_ngram_max = r.u32();
+  o.char_ngram_min = r.u32();
+  o.char_ngram_max = r.u32();
+  o.sublinear_tf = r.u32() != 0;
+  o.word_weight = r.f32();
+  o.number_weight = r.f32();
+  o.char_weight = r.f32();
+  o.word_ngram_weight = r.f32();
+  o.df_buckets_log2 = r.u32();
+  o.seed = r.u64();
+  try {
+    validate(o);
+  } catch (const error& e) {
+    throw error(errc::corrupted_state, std::string("tfidf_embedder state: ") + e.what());
+  }
+  tfidf_embedder e(o);
+  e.documents_ = r.u64();
+  const std::uint32_t nz = r.u32();
+  if (nz > e.df_.size()) throw error(errc::corrupted_state, "tfidf_embedder state: too many counters");
+  r.need(8 * std::size_t{nz});
+  for (std::uint32_t k = 0; k < nz; ++k) {
+    const std::uint32_t i = r.u32();
+    const std::uint32_t c = r.u32();
+    if (i >= e.df_.size()) throw error(errc::corrupted_state, "tfidf_embedder state: counter index out of range");
+    e.df_[i] = c;
+  }
+  if (r.pos != body) throw error(errc::corrupted_state, "tfidf_embedder state: trailing bytes");
+  return e;
+}
+
+float cosine(std::span<const float> a, std::span<const float> b) noexcept {
+  if (a.size() != b.size() || a.empty()) return 0.0f;
+  const Eigen::Map<const Eigen::VectorXf> x(a.data(), static_cast<Eigen::Index>(a.size()));
+  const Eigen::Map<const Eigen::VectorXf> y(b.data(), static_cast<Eigen::Index>(b.size()));
+  const double nx = x.squaredNorm(), ny = y.squaredNorm();
+  if (nx <= 0.0 || ny <= 0.0) return 0.0f;
+  return static_cast<float>(x.dot(y) / std::sqrt(nx * ny));
+}
+
+void l2_normalize(std::span<float> v) noexcept {
+  if (v.empty()) return;
+  Eigen::Map<Eigen::VectorXf> x(v.data(), static_cast<Eigen::Index>(v.size()));
+  const float n = x.norm();
+  if (n > 0.0f && std::isfinite(n)) x /= n;
+}
+
+}  // namespace retold

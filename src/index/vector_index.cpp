@@ -1,0 +1,363 @@
+// FAISS-backed vector index (see include/retold/vector_index.hpp).
+//
+// Notes on the Debian FAISS 1.7.3 build: it is linked to the reference BLAS, and FAISS switches to
+// BLAS (sgemm) for batches of >= distance_compute_blas_threshold (20) queries. The reference sgemm
+// is several times slower than FAISS's own loops, so every batch we hand FAISS (IVF assignment at
+// add time, queries) is cut into blocks of fewer than 20 rows, and the k-means of IVF training is
+// our own (Eigen), not faiss::Clustering, which would go through the same sgemm.
+#include <retold/error.hpp>
+#include <retold/vector_index.hpp>
+
+#include "index/vector_index_kmeans.hpp"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexIVFFlat.h>
+#include <faiss/IndexScalarQuantizer.h>
+#include <faiss/impl/AuxIndexStructures.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/invlists/DirectMap.h>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <unordered_map>
+
+namespace retold {
+namespace {
+
+using idx_t = faiss::Index::idx_t;
+constexpr std::size_t faiss_block = 16;  // < faiss::distance_compute_blas_threshold
+constexpr std::uint64_t reserved_key = std::numeric_limits<std::uint64_t>::max();
+
+idx_t to_id(std::uint64_t key) noexcept {
+  idx_t id;
+  std::memcpy(&id, &key, sizeof id);
+  return id;
+}
+std::uint64_t to_key(idx_t id) noexcept {
+  std::uint64_t key;
+  std::memcpy(&key, &id, sizeof key);
+  return key;
+}
+
+std::uint32_t auto_nlist(std::size_t n) {
+  const auto r = static_cast<std::uint32_t>(std::lround(std::sqrt(static_cast<double>(n))));
+  return std::clamp<std::uint32_t>(r, 8, 65536);
+}
+
+void sort_matches(std::vector<vector_match>& m) {
+  std::sort(m.begin(), m.end(), [](const vector_match& a, const vector_match& b) {
+    return a.cosine != b.cosine ? a.cosine > b.cosine : a.key < b.key;
+  });
+}
+
+}  // namespace
+
+void validate(const vector_index_options& o) {
+  auto bad = [](const std::string& m) { throw error(errc::invalid_argument, "vector_index_options: " + m); };
+  if (o.dimension == 0 || o.dimension > 65536) bad("dimension must be in 1..65536");
+  if (o.kind != vector_index_kind::automatic && o.kind != vector_index_kind::flat && o.kind != vector_index_kind::ivf)
+    bad("unknown kind");
+  if (o.kind == vector_index_kind::flat && o.scalar_quantization)
+    bad("scalar_quantization needs kind ivf or automatic (the flat index stores float32)");
+  if (o.nprobe == 0) bad("nprobe must be >= 1");
+  if (o.ivf_min_size == 0) bad("ivf_min_size must be >= 1");
+}
+
+struct vector_index::impl {
+  vector_index_options opts;
+  std::uint32_t d;
+  // Exactly one of these holds the vectors.
+  std::unique_ptr<faiss::IndexFlatIP> flat;  // rows addressed by position
+  std::vector<std::uint64_t> flat_keys;      // position -> key
+  std::unique_ptr<faiss::IndexFlatIP> quantizer;
+  std::unique_ptr<faiss::IndexIVF> ivf;      // ids are the keys themselves
+  std::size_t trained_at = 0;
+  std::uint32_t nlist = 0;
+  // key -> flat position (while flat); key -> 0 (while IVF: membership only)
+  std::unordered_map<std::uint64_t, std::uint64_t> where;
+
+  explicit impl(const vector_index_options& o) : opts(o), d(o.dimension), flat(new faiss::IndexFlatIP(o.dimension)) {}
+
+  std::size_t ivf_trigger() const {
+    switch (opts.kind) {
+      case vector_index_kind::flat: return std::numeric_limits<std::size_t>::max();
+      case vector_index_kind::ivf: return std::max<std::size_t>(64, 16 * std::size_t{opts.nlist});
+      default: return opts.ivf_min_size;
+    }
+  }
+
+  void normalize_rows(std::span<const float> rows, std::vector<float>& out) const {
+    out.assign(rows.begin(), rows.end());
+    const std::size_t n = rows.size() / d;
+    for (std::size_t i = 0; i < n; ++i) {
+      Eigen::Map<Eigen::VectorXf> x(out.data() + i * d, d);
+      const float nr = x.norm();
+      if (nr > 0.0f) x /= nr;
+    }
+  }
+
+  // All stored vectors (decoded) and their keys, in a deterministic order.
+  void dump(std::vector<float>& x, std::vector<std::uint64_t>& keys) const {
+    if (!ivf) {
+      const auto* xb = flat->get_xb();
+      x.assign(xb, xb + flat->ntotal * d);
+      keys = flat_keys;
+      return;
+    }
+    x.clear();
+    keys.clear();
+    x.reserve(std::size_t(ivf->ntotal) * d);
+    keys.reserve(ivf->ntotal);
+    std::vector<float> v(d);
+    for (std::size_t l = 0; l < ivf->nlist; ++l) {
+      const std::size_t ls = ivf->invlists->list_size(l);
+      const idx_t* ids = ivf->invlists->get_ids(l);
+      for (std::size_t o = 0; o < ls; ++o) {
+        ivf->reconstruct_from_offset(static_cast<std::int64_t>(l), static_cast<std::int64_t>(o), v.data());
+        x.insert(x.end(), v.begin(), v.end());
+        keys.push_back(to_key(ids[o]));
+      }
+      ivf->invlists->release_ids(l, ids);
+    }
+  }
+
+  // (Re)builds an IVF over `x` (already normalized) with `keys`.
+  void build_ivf(const std::vector<float>& x, const std::vector<std::uint64_t>& keys) {
+    const std::size_t n = keys.size();
+    const auto nl = static_cast<std::uint32_t>(
+        std::min<std::size_t>(opts.nlist ? opts.nlist : auto_nlist(n), std::max<std::size_t>(1, n)));
+    std::vector<float> centroids = detail::spherical_kmeans(x.data(), n, d, nl, opts.seed);
+    auto q = std::make_unique<faiss::IndexFlatIP>(d);
+    q->add(nl, centroids.data());
+    std::unique_ptr<faiss::IndexIVF> index;
+    if (opts.scalar_quantization) {
+      index = std::make_unique<faiss::IndexIVFScalarQuantizer>(q.get(), d, nl, faiss::ScalarQuantizer::QT_8bit,
+                                                               faiss::METRIC_INNER_PRODUCT, false);
+    } else {
+      index = std::make_unique<faiss::IndexIVFFlat>(q.get(), d, nl, faiss::METRIC_INNER_PRODUCT);
+    }
+    index->own_fields = false;
+    index->cp.seed = static_cast<int>(opts.seed & 0x7fffffff);
+    // The quantizer already holds nlist centroids, so train() only fits the scalar quantizer.
+    const std::size_t train_n = std::min<std::size_t>(n, 65536);
+    index->train(static_cast<idx_t>(train_n), x.data());
+    index->set_direct_map_type(faiss::DirectMap::Hashtable);
+    index->nprobe = std::min<std::size_t>(opts.nprobe, nl);
+    add_ivf_rows(*index, x.data(), keys.data(), n);
+    quantizer = std::move(q);
+    ivf = std::move(index);
+    nlist = nl;
+    trained_at = n;
+  }
+
+  void add_ivf_rows(faiss::IndexIVF& index, const float* x, const std::uint64_t* keys, std::size_t n) const {
+    std::vector<idx_t> ids(faiss_block);
+    for (std::size_t i = 0; i < n; i += faiss_block) {
+      const std::size_t b = std::min(faiss_block, n - i);
+      for (std::size_t j = 0; j < b; ++j) ids[j] = to_id(keys[i + j]);
+      index.add_with_ids(static_cast<idx_t>(b), x + i * d, ids.data());
+    }
+  }
+
+  void switch_to_ivf_with(const float* extra, const std::uint64_t* extra_keys, std::size_t m) {
+    std::vector<float> x;
+    std::vector<std::uint64_t> keys;
+    dump(x, keys);
+    x.insert(x.end(), extra, extra + m * d);
+    keys.insert(keys.end(), extra_keys, extra_keys + m);
+    build_ivf(x, keys);
+    flat.reset(new faiss::IndexFlatIP(d));
+    flat_keys.clear();
+    flat_keys.shrink_to_fit();
+  }
+
+  void add_rows(const std::uint64_t* keys, const float* x, std::size_t m) {
+    const std::size_t after = where.size() + m;
+    const std::size_t base = flat_keys.size();
+    if (!ivf && after >= ivf_trigger()) {
+      switch_to_ivf_with(x, keys, m);
+    } else if (ivf && opts.nlist == 0 && after >= 4 * trained_at) {
+      switch_to_ivf_with(x, keys, m);  // retrain for the larger collection
+    } else if (ivf) {
+      add_ivf_rows(*ivf, x, keys, m);
+    } else {
+      flat->add(static_cast<idx_t>(m), x);
+      for (std::size_t i = 0; i < m; ++i) flat_keys.push_back(keys[i]);
+    }
+    // While flat the value is the row position; under IVF it is unused (membership only).
+    for (std::size_t i = 0; i < m; ++i) where.emplace(keys[i], ivf ? 0 : base + i);
+  }
+
+  bool remove_one(std::uint64_t key) {
+    auto it = where.find(key);
+    if (it == where.end()) return false;
+    if (ivf) {
+      const idx_t id = to_id(key);
+      faiss::IDSelectorArray sel(1, &id);
+      ivf->remove_ids(sel);
+    } else {
+      // Move the last row into the hole: O(d).
+      const std::size_t pos = it->second, last = flat_keys.size() - 1;
+      auto& codes = flat->codes;
+      const std::size_t cs = flat->code_size;
+      if (pos != last) {
+        std::memcpy(codes.data() + pos * cs, codes.data() + last * cs, cs);
+        flat_keys[pos] = flat_keys[last];
+        where[flat_keys[pos]] = pos;
+      }
+      codes.resize(last * cs);
+      flat->ntotal = static_cast<idx_t>(last);
+      flat_keys.pop_back();
+    }
+    where.erase(key);
+    return true;
+  }
+
+  std::vector<float> normalized_query(std::span<const float> q) const {
+    if (q.size() != d)
+      throw error(errc::incompatible, "vector_index: query has " + std::to_string(q.size()) +
+                                          " dimensions, index has " + std::to_string(d));
+    std::vector<float> v(q.begin(), q.end());
+    Eigen::Map<Eigen::VectorXf> x(v.data(), d);
+    const float nr = x.norm();
+    if (nr > 0.0f && std::isfinite(nr)) x /= nr;
+    return v;
+  }
+
+  std::uint64_t key_of(idx_t label) const { return ivf ? to_key(label) : flat_keys[static_cast<std::size_t>(label)]; }
+};
+
+vector_index::vector_index(vector_index_options opts) {
+  validate(opts);
+  p_ = std::make_unique<impl>(opts);
+}
+vector_index::~vector_index() = default;
+vector_index::vector_index(vector_index&&) noexcept = default;
+vector_index& vector_index::operator=(vector_index&&) noexcept = default;
+
+void vector_index::add(std::uint64_t key, std::span<const float> v) { add_batch({&key, 1}, v); }
+
+void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows) {
+  auto& p = *p_;
+  if (keys.empty()) {
+    if (!rows.empty()) throw error(errc::invalid_argument, "vector_index::add_batch: rows without keys");
+    return;
+  }
+  if (keys.size() == 1 && rows.size() != p.d)
+    throw error(errc::incompatible, "vector_index: vector has " + std::to_string(rows.size()) +
+                                        " dimensions, index has " + std::to_string(p.d));
+  if (rows.size() != keys.size() * std::size_t{p.d})
+    throw error(errc::invalid_argument, "vector_index::add_batch: " + std::to_string(rows.size()) +
+                                            " floats for " + std::to_string(keys.size()) + " keys of dimension " +
+                                            std::to_string(p.d));
+  {
+    std::unordered_map<std::uint64_t, char> seen;
+    if (keys.size() > 1) seen.reserve(keys.size());
+    for (std::uint64_t k : keys) {
+      if (k == reserved_key) throw error(errc::invalid_argument, "vector_index: key UINT64_MAX is reserved");
+      if (p.where.count(k) || (keys.size() > 1 && !seen.emplace(k, 0).second))
+        throw error(errc::duplicate_id, "vector_index: key " + std::to_string(k) + " is already stored");
+    }
+  }
+  for (float f : rows)
+    if (!std::isfinite(f)) throw error(errc::invalid_argument, "vector_index: vector has a non-finite component");
+  std::vector<float> x;
+  p.normalize_rows(rows, x);
+  try {
+    p.add_rows(keys.data(), x.data(), keys.size());
+  } catch (const faiss::FaissException& e) {
+    throw error(errc::internal, std::string("vector_index: FAISS failed: ") + e.what());
+  }
+}
+
+bool vector_index::remove(std::uint64_t key) { return p_->remove_one(key); }
+
+std::size_t vector_index::remove_batch(std::span<const std::uint64_t> keys) {
+  auto& p = *p_;
+  if (!p.ivf) {
+    std::size_t n = 0;
+    for (auto k : keys) n += p.remove_one(k);
+    return n;
+  }
+  std::vector<idx_t> ids;
+  for (auto k : keys)
+    if (p.where.erase(k)) ids.push_back(to_id(k));
+  if (!ids.empty()) {
+    faiss::IDSelectorArray sel(ids.size(), ids.data());
+    p.ivf->remove_ids(sel);
+  }
+  return ids.size();
+}
+
+bool vector_index::contains(std::uint64_t key) const noexcept { return p_->where.count(key) != 0; }
+
+std::vector<vector_match> vector_index::range_search(std::span<const float> q, float min_cosine) const {
+  const auto& p = *p_;
+  const std::vector<float> v = p.normalized_query(q);
+  std::vector<vector_match> out;
+  if (p.where.empty()) return out;
+  // FAISS keeps inner products strictly above the radius; go a hair lower and filter exactly.
+  const float radius = std::nextafter(min_cosine, -std::numeric_limits<float>::infinity());
+  faiss::RangeSearchResult res(1);
+  try {
+    if (p.ivf)
+      p.ivf->range_search(1, v.data(), radius, &res);
+    else
+      p.flat->range_search(1, v.data(), radius, &res);
+  } catch (const faiss::FaissException& e) {
+    throw error(errc::internal, std::string("vector_index: FAISS range search failed: ") + e.what());
+  }
+  for (std::size_t i = res.lims[0]; i < res.lims[1]; ++i)
+    if (res.distances[i] >= min_cosine) out.push_back({p.key_of(res.labels[i]), res.distances[i]});
+  sort_matches(out);
+  return out;
+}
+
+std::vector<vector_match> vector_index::search(std::span<const float> q, std::size_t k) const {
+  const auto& p = *p_;
+  const std::vector<float> v = p.normalized_query(q);
+  std::vector<vector_match> out;
+  k = std::min(k, p.where.size());
+  if (k == 0) return out;
+  std::vector<float> dist(k);
+  std::vector<idx_t> lab(k);
+  try {
+    if (p.ivf)
+      p.ivf->search(1, v.data(), static_cast<idx_t>(k), dist.data(), lab.data());
+    else
+      p.flat->search(1, v.data(), static_cast<idx_t>(k), dist.data(), lab.data());
+  } catch (const faiss::FaissException& e) {
+    throw error(errc::internal, std::string("vector_index: FAISS search failed: ") + e.what());
+  }
+  for (std::size_t i = 0; i < k; ++i)
+    if (lab[i] != -1) out.push_back({p.key_of(lab[i]), dist[i]});
+  sort_matches(out);
+  return out;
+}
+
+std::size_t vector_index::size() const noexcept { return p_->where.size(); }
+std::uint32_t vector_index::dimension() const noexcept { return p_->d; }
+vector_index_kind vector_index::active_kind() const noexcept {
+  return p_->ivf ? vector_index_kind::ivf : vector_index_kind::flat;
+}
+std::uint32_t vector_index::active_nlist() const noexcept { return p_->ivf ? p_->nlist : 0; }
+const vector_index_options& vector_index::options() const noexcept { return p_->opts; }
+std::size_t vector_index::memory_bytes() const noexcept {
+  const auto& p = *p_;
+  std::size_t b = p.where.size() * 32;
+  if (p.ivf) {
+    const std::size_t code = p.opts.scalar_quantization ? p.d : p.d * sizeof(float);
+    b += p.where.size() * (code + sizeof(idx_t) + 16) + std::size_t{p.nlist} * p.d * sizeof(float);
+  } else {
+    b += p.flat->codes.size() + p.flat_keys.size() * sizeof(std::uint64_t);
+  }
+  return b;
+}
+
+}  // namespace retold

@@ -1,0 +1,62 @@
+// Spherical k-means with Eigen (see vector_index_kmeans.hpp). FAISS's own Clustering would run
+// its assignment through the system BLAS, which on Debian is the slow reference implementation.
+#include "index/vector_index_kmeans.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+namespace retold::detail {
+
+std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
+                                    std::uint64_t seed, std::size_t max_points_per_centroid, int iters) {
+  using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  std::mt19937_64 rng(seed);
+  // Seeded sample without replacement (partial Fisher-Yates), kept in input order so the result
+  // does not depend on the shuffle beyond the chosen set.
+  std::vector<std::size_t> idx(n);
+  std::iota(idx.begin(), idx.end(), 0);
+  const std::size_t m = std::min(n, std::max(k, k * max_points_per_centroid));
+  for (std::size_t i = 0; i < m; ++i) {
+    std::uniform_int_distribution<std::size_t> u(i, n - 1);
+    std::swap(idx[i], idx[u(rng)]);
+  }
+  mat X(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(d));
+  for (std::size_t i = 0; i < m; ++i)
+    X.row(static_cast<Eigen::Index>(i)) = Eigen::Map<const Eigen::RowVectorXf>(x + idx[i] * d, static_cast<Eigen::Index>(d));
+  // Initial centroids: the first k sampled rows (a random subset).
+  mat C = X.topRows(static_cast<Eigen::Index>(k));
+  std::vector<int> assign(m);
+  const Eigen::Index block = 4096;
+  for (int it = 0; it < iters; ++it) {
+    for (Eigen::Index b = 0; b < static_cast<Eigen::Index>(m); b += block) {
+      const Eigen::Index rows = std::min<Eigen::Index>(block, static_cast<Eigen::Index>(m) - b);
+      const mat S = X.middleRows(b, rows) * C.transpose();
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        Eigen::Index best;
+        S.row(r).maxCoeff(&best);
+        assign[static_cast<std::size_t>(b + r)] = static_cast<int>(best);
+      }
+    }
+    mat sum = mat::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(d));
+    std::vector<std::size_t> count(k, 0);
+    for (std::size_t i = 0; i < m; ++i) {
+      sum.row(assign[i]) += X.row(static_cast<Eigen::Index>(i));
+      ++count[static_cast<std::size_t>(assign[i])];
+    }
+    std::uniform_int_distribution<std::size_t> pick(0, m - 1);
+    for (std::size_t c = 0; c < k; ++c) {
+      const auto ci = static_cast<Eigen::Index>(c);
+      const float nr = sum.row(ci).norm();
+      if (count[c] == 0 || nr == 0.0f)
+        C.row(ci) = X.row(static_cast<Eigen::Index>(pick(rng)));  // re-seed an empty cell
+      else
+        C.row(ci) = sum.row(ci) / nr;
+    }
+  }
+  return std::vector<float>(C.data(), C.data() + C.size());
+}
+
+}  // namespace retold::detail

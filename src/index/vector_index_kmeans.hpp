@@ -1,0 +1,17 @@
+// Spherical k-means for IVF training (internal).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace retold::detail {
+
+/// k unit-norm centroids (k * d floats, row-major) of the n unit-norm rows of `x`, by spherical
+/// k-means (assignment by inner product) on a seeded sample of at most max_sample rows, `iters`
+/// Lloyd iterations. Deterministic for a given seed and input order. Requires 1 <= k <= n.
+std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
+                                    std::uint64_t seed, std::size_t max_points_per_centroid = 40,
+                                    int iters = 10);
+
+}  // namespace retold::detail

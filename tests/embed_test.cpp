@@ -1,0 +1,218 @@
+// Tests of the built-in TF-IDF embedder (include/retold/embed.hpp).
+#include <retold/embed.hpp>
+#include <retold/error.hpp>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <string>
+
+namespace {
+
+using retold::tfidf_embedder;
+using retold::tfidf_embedder_options;
+
+float norm(const std::vector<float>& v) {
+  double s = 0;
+  for (float x : v) s += double(x) * x;
+  return static_cast<float>(std::sqrt(s));
+}
+
+float dot(const std::vector<float>& a, const std::vector<float>& b) {
+  return std::inner_product(a.begin(), a.end(), b.begin(), 0.0f);
+}
+
+std::size_t shared_terms(const retold::term_counts& a, const retold::term_counts& b) {
+  std::vector<std::uint64_t> out;
+  std::set_intersection(a.terms.begin(), a.terms.end(), b.terms.begin(), b.terms.end(), std::back_inserter(out));
+  return out.size();
+}
+
+TEST(Embed, ExtractIsSortedUniqueAndCountsEveryFeature) {
+  const tfidf_embedder e;  // words + char 4-grams of " word "
+  const auto tc = e.extract("the cat saw the cat");
+  ASSERT_EQ(tc.terms.size(), tc.counts.size());
+  EXPECT_TRUE(std::is_sorted(tc.terms.begin(), tc.terms.end()));
+  EXPECT_EQ(std::adjacent_find(tc.terms.begin(), tc.terms.end()), tc.terms.end());
+  // 5 words; " the " and " cat " and " saw " have 2 four-grams each: 5 * 2 = 10 grams.
+  const float total = std::accumulate(tc.counts.begin(), tc.counts.end(), 0.0f);
+  EXPECT_FLOAT_EQ(total, 15.0f);
+  // distinct: 3 words + 6 grams
+  EXPECT_EQ(tc.terms.size(), 9u);
+  EXPECT_EQ(*std::max_element(tc.counts.begin(), tc.counts.end()), 2.0f);
+}
+
+TEST(Embed, ExtractIgnoresExtraSpacesAndIsDeterministic) {
+  const tfidf_embedder e;
+  EXPECT_EQ(e.extract("alpha beta"), e.extract("  alpha   beta "));
+  EXPECT_EQ(e.extract("alpha beta"), tfidf_embedder().extract("alpha beta"));
+  EXPECT_TRUE(e.extract("").terms.empty());
+  tfidf_embedder_options o;
+  o.seed = 99;
+  EXPECT_EQ(shared_terms(e.extract("alpha beta"), tfidf_embedder(o).extract("alpha beta")), 0u);
+}
+
+TEST(Embed, CharacterGramsLinkMorphologicalAndAccentVariants) {
+  const tfidf_embedder e;
+  // "café" (non-ASCII path) and "cafe" (ASCII path) share the gram " caf".
+  EXPECT_GE(shared_terms(e.extract("café"), e.extract("cafe")), 1u);
+  EXPECT_GE(shared_terms(e.extract("negotiations"), e.extract("negotiators")), 5u);
+  // Urdu: inflected forms share grams.
+  EXPECT_GE(shared_terms(e.extract("پاکستانی"), e.extract("پاکستان")), 3u);
+}
+
+TEST(Embed, WordNgramsAreOptional) {
+  tfidf_embedder_options o;
+  o.char_ngram_min = 0;
+  o.word_ngram_max = 2;
+  const tfidf_embedder e(o);
+  const auto tc = e.extract("a b c");
+  EXPECT_EQ(tc.terms.size(), 5u);  // 3 words + 2 bigrams
+  EXPECT_EQ(shared_terms(e.extract("a b"), e.extract("b a")), 2u);  // words only, not the bigram
+}
+
+TEST(Embed, EmbeddingIsUnitNormAndSimilarTextsAreCloser) {
+  tfidf_embedder e;
+  const std::string a = "the central bank raised interest rates by half a point on tuesday";
+  const std::string b = "on tuesday the central bank raised its interest rate by 0 5 points";
+  const std::string c = "the football club signed a new striker from brazil for the season";
+  for (const auto& t : {a, b, c}) e.observe(e.extract(t));
+  const auto va = e.embed(e.extract(a)), vb = e.embed(e.extract(b)), vc = e.embed(e.extract(c));
+  EXPECT_NEAR(norm(va), 1.0f, 1e-5f);
+  EXPECT_NEAR(dot(va, va), 1.0f, 1e-5f);
+  EXPECT_GT(dot(va, vb), dot(va, vc) + 0.2f);
+  EXPECT_GT(dot(va, vb), 0.4f);
+  const auto empty = e.embed(e.extract(""));
+  EXPECT_EQ(norm(empty), 0.0f);
+}
+
+TEST(Embed, IdfFollowsObservedDocumentsAndForgetUndoesObserve) {
+  tfidf_embedder e;
+  const auto common = e.extract("news");
+  const auto rare = e.extract("zanzibar");
+  const auto before = e.serialize();
+  EXPECT_EQ(e.idf(common.terms[0]), e.idf(rare.terms[0]));
+  for (int i = 0; i < 10; ++i) e.observe(e.extract("news of the day " + std::to_string(i)));
+  EXPECT_EQ(e.documents_observed(), 10u);
+  EXPECT_LT(e.idf(common.terms[0]), e.idf(rare.terms[0]));
+  for (int i = 0; i < 10; ++i) e.forget(e.extract("news of the day " + std::to_string(i)));
+  EXPECT_EQ(e.documents_observed(), 0u);
+  EXPECT_EQ(e.serialize(), before);
+  e.forget(common);  // never observed: counters stay at zero
+  EXPECT_EQ(e.serialize(), before);
+}
+
+TEST(Embed, NumbersWeighMore) {
+  tfidf_embedder_options plain;
+  plain.number_weight = 1.0f;
+  plain.char_ngram_min = 0;
+  tfidf_embedder_options boosted = plain;
+  boosted.number_weight = 3.0f;
+  const std::string a = "storm kills 12 people", b = "storm kills 40 people";
+  const tfidf_embedder p(plain), q(boosted);
+  const float cp = dot(p.embed(p.extract(a)), p.embed(p.extract(b)));
+  const float cq = dot(q.embed(q.extract(a)), q.embed(q.extract(b)));
+  EXPECT_LT(cq, cp - 0.1f);
+}
+
+TEST(Embed, EmbedIntoChecksSizeAndMatchesEmbed) {
+  tfidf_embedder e;
+  const auto tc = e.extract("some words here");
+  std::vector<float> out(e.dimension());
+  e.embed_into(tc, out);
+  EXPECT_EQ(out, e.embed(tc));
+  std::vector<float> small(3);
+  try {
+    e.embed_into(tc, small);
+    FAIL();
+  } catch (const retold::error& err) {
+    EXPECT_EQ(err.code(), retold::errc::invalid_argument);
+  }
+}
+
+TEST(Embed, SerializeRoundTripsAndRejectsDamage) {
+  tfidf_embedder_options o;
+  o.dimension = 64;
+  o.word_ngram_max = 2;
+  o.df_buckets_log2 = 12;
+  tfidf_embedder e(o);
+  for (const char* t : {"one two three", "two three four", "five six"}) e.observe(e.extract(t));
+  const auto bytes = e.serialize();
+  const auto back = tfidf_embedder::deserialize(bytes);
+  EXPECT_EQ(back.options(), o);
+  EXPECT_EQ(back.documents_observed(), 3u);
+  const auto tc = e.extract("two three five");
+  EXPECT_EQ(back.embed(tc), e.embed(tc));
+  EXPECT_EQ(back.serialize(), bytes);
+
+  auto code_of = [](std::vector<std::uint8_t> b) {
+    try {
+      (void)tfidf_embedder::deserialize(b);
+    } catch (const retold::error& err) {
+      return err.code();
+    }
+    return retold::errc::ok;
+  };
+  auto flipped = bytes;
+  flipped[40] ^= 1;
+  EXPECT_EQ(code_of(flipped), retold::errc::corrupted_state);
+  EXPECT_EQ(code_of({bytes.begin(), bytes.end() - 1}), retold::errc::corrupted_state);
+  EXPECT_EQ(code_of({bytes.begin(), bytes.begin() + 5}), retold::errc::corrupted_state);
+  auto other = bytes;
+  other[0] = 'X';
+  EXPECT_EQ(code_of(other), retold::errc::corrupted_state);
+  // A future format version with a valid checksum is incompatible, not corrupted.
+  auto future = bytes;
+  future[8] = 2;
+  const std::uint64_t sum = XXH3_64bits(future.data(), future.size() - 8);
+  for (int i = 0; i < 8; ++i) future[future.size() - 8 + i] = static_cast<std::uint8_t>(sum >> (8 * i));
+  EXPECT_EQ(code_of(future), retold::errc::incompatible);
+}
+
+TEST(Embed, ValidatesOptions) {
+  auto code_of = [](tfidf_embedder_options o) {
+    try {
+      tfidf_embedder e(o);
+    } catch (const retold::error& err) {
+      return err.code();
+    }
+    return retold::errc::ok;
+  };
+  tfidf_embedder_options o;
+  o.dimension = 0;
+  EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  o = {};
+  o.char_ngram_min = 5;
+  o.char_ngram_max = 3;
+  EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  o = {};
+  o.word_ngram_max = 0;
+  o.char_ngram_min = 0;
+  EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  o = {};
+  o.df_buckets_log2 = 40;
+  EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  o = {};
+  o.number_weight = -1;
+  EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  EXPECT_EQ(code_of({}), retold::errc::ok);
+}
+
+TEST(Embed, CosineHandlesUnnormalizedZeroAndMismatchedVectors) {
+  const std::vector<float> a{3, 4}, b{6, 8}, c{-4, 3}, z{0, 0};
+  EXPECT_NEAR(retold::cosine(a, b), 1.0f, 1e-6f);
+  EXPECT_NEAR(retold::cosine(a, c), 0.0f, 1e-6f);
+  EXPECT_EQ(retold::cosine(a, z), 0.0f);
+  EXPECT_EQ(retold::cosine(a, std::vector<float>{1, 2, 3}), 0.0f);
+  std::vector<float> v{3, 4};
+  retold::l2_normalize(v);
+  EXPECT_NEAR(v[0], 0.6f, 1e-6f);
+  EXPECT_NEAR(v[1], 0.8f, 1e-6f);
+}
+
+}  // namespace

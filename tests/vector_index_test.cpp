@@ -1,0 +1,263 @@
+// Tests of the FAISS-backed vector index (include/retold/vector_index.hpp).
+#include <retold/error.hpp>
+#include <retold/vector_index.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <set>
+
+namespace {
+
+using retold::vector_index;
+using retold::vector_index_kind;
+using retold::vector_index_options;
+
+constexpr std::uint32_t dim = 32;
+
+// n unit vectors in groups of 4 near-duplicates (cosine ~0.9 within a group).
+std::vector<float> grouped(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<float> g;
+  std::vector<float> x(n * dim), centre(dim);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i % 4 == 0)
+      for (auto& c : centre) c = g(rng);
+    double s = 0;
+    for (std::size_t j = 0; j < dim; ++j) {
+      x[i * dim + j] = centre[j] + 0.3f * g(rng);
+      s += double(x[i * dim + j]) * x[i * dim + j];
+    }
+    for (std::size_t j = 0; j < dim; ++j) x[i * dim + j] /= static_cast<float>(std::sqrt(s));
+  }
+  return x;
+}
+
+std::span<const float> row(const std::vector<float>& x, std::size_t i) { return {x.data() + i * dim, dim}; }
+
+float dot(std::span<const float> a, std::span<const float> b) {
+  float s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  return s;
+}
+
+std::vector<std::uint64_t> keys_of(const std::vector<retold::vector_match>& m) {
+  std::vector<std::uint64_t> k;
+  for (const auto& x : m) k.push_back(x.key);
+  return k;
+}
+
+vector_index_options opts(vector_index_kind kind) {
+  vector_index_options o;
+  o.dimension = dim;
+  o.kind = kind;
+  return o;
+}
+
+retold::errc code_of(auto&& f) {
+  try {
+    f();
+  } catch (const retold::error& e) {
+    return e.code();
+  }
+  return retold::errc::ok;
+}
+
+TEST(VectorIndex, FlatRangeSearchAndTopKAreExact) {
+  const auto x = grouped(200, 1);
+  vector_index idx(opts(vector_index_kind::flat));
+  for (std::size_t i = 0; i < 200; ++i) idx.add(1000 + i, row(x, i));
+  EXPECT_EQ(idx.size(), 200u);
+  EXPECT_EQ(idx.active_kind(), vector_index_kind::flat);
+  for (std::size_t q : {0u, 37u, 199u}) {
+    std::vector<retold::vector_match> expect;
+    for (std::size_t i = 0; i < 200; ++i) {
+      const float c = dot(row(x, q), row(x, i));
+      if (c >= 0.5f) expect.push_back({1000 + i, c});
+    }
+    const auto got = idx.range_search(row(x, q), 0.5f);
+    ASSERT_EQ(got.size(), expect.size());
+    std::sort(expect.begin(), expect.end(), [](auto& a, auto& b) { return a.cosine > b.cosine; });
+    for (std::size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].key, expect[i].key);
+      EXPECT_NEAR(got[i].cosine, expect[i].cosine, 1e-5f);
+    }
+    EXPECT_EQ(got.front().key, 1000 + q);
+    const auto top = idx.search(row(x, q), 3);
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0].key, 1000 + q);
+    EXPECT_GE(top[0].cosine, top[1].cosine);
+    EXPECT_GE(top[1].cosine, top[2].cosine);
+  }
+  EXPECT_EQ(idx.search(row(x, 0), 1000).size(), 200u);
+}
+
+TEST(VectorIndex, NormalizesInputsSoScaleDoesNotMatter) {
+  vector_index idx(opts(vector_index_kind::flat));
+  std::vector<float> v(dim, 0.0f), w(dim, 0.0f);
+  v[0] = 5.0f;
+  w[0] = 1.0f;
+  w[1] = 1.0f;
+  idx.add(1, v);
+  const auto r = idx.range_search(w, 0.7f);  // cos = 1/sqrt(2)
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_NEAR(r[0].cosine, std::sqrt(0.5f), 1e-6f);
+  EXPECT_TRUE(idx.range_search(w, 0.71f).empty());
+}
+
+TEST(VectorIndex, RejectsBadInputWithoutChangingTheIndex) {
+  vector_index idx(opts(vector_index_kind::automatic));
+  std::vector<float> v(dim, 1.0f);
+  idx.add(7, v);
+  EXPECT_EQ(code_of([&] { idx.add(7, v); }), retold::errc::duplicate_id);
+  EXPECT_EQ(code_of([&] { idx.add(8, std::vector<float>(dim + 1, 1.0f)); }), retold::errc::incompatible);
+  EXPECT_EQ(code_of([&] { idx.add(UINT64_MAX, v); }), retold::errc::invalid_argument);
+  auto nan = v;
+  nan[3] = std::nanf("");
+  EXPECT_EQ(code_of([&] { idx.add(9, nan); }), retold::errc::invalid_argument);
+  const std::uint64_t keys[] = {10, 10};
+  std::vector<float> two(2 * dim, 1.0f);
+  EXPECT_EQ(code_of([&] { idx.add_batch(keys, two); }), retold::errc::duplicate_id);
+  const std::uint64_t keys3[] = {11, 12, 13};
+  EXPECT_EQ(code_of([&] { idx.add_batch(keys3, two); }), retold::errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)idx.range_search(std::vector<float>(3), 0.5f); }), retold::errc::incompatible);
+  EXPECT_EQ(idx.size(), 1u);
+  EXPECT_FALSE(idx.contains(10));
+  EXPECT_TRUE(idx.contains(7));
+}
+
+TEST(VectorIndex, ValidatesOptions) {
+  auto o = opts(vector_index_kind::flat);
+  o.scalar_quantization = true;
+  EXPECT_EQ(code_of([&] { vector_index idx(o); }), retold::errc::invalid_argument);
+  o = opts(vector_index_kind::ivf);
+  o.nprobe = 0;
+  EXPECT_EQ(code_of([&] { vector_index idx(o); }), retold::errc::invalid_argument);
+  o = opts(vector_index_kind::ivf);
+  o.dimension = 0;
+  EXPECT_EQ(code_of([&] { vector_index idx(o); }), retold::errc::invalid_argument);
+}
+
+TEST(VectorIndex, FlatRemovalKeepsTheOtherKeysFindable) {
+  const auto x = grouped(40, 2);
+  vector_index idx(opts(vector_index_kind::flat));
+  for (std::size_t i = 0; i < 40; ++i) idx.add(i, row(x, i));
+  EXPECT_TRUE(idx.remove(5));
+  EXPECT_FALSE(idx.remove(5));
+  EXPECT_EQ(idx.remove_batch(std::vector<std::uint64_t>{0, 39, 1234}), 2u);
+  EXPECT_EQ(idx.size(), 37u);
+  for (std::size_t i = 0; i < 40; ++i) {
+    const auto top = idx.search(row(x, i), 1);
+    ASSERT_EQ(top.size(), 1u);
+    if (i == 5 || i == 0 || i == 39)
+      EXPECT_NE(top[0].key, i);
+    else
+      EXPECT_EQ(top[0].key, i) << i;
+  }
+  idx.add(5, row(x, 5));  // a removed key can be added again
+  EXPECT_EQ(idx.search(row(x, 5), 1)[0].key, 5u);
+}
+
+TEST(VectorIndex, SwitchesToIvfAtTheThresholdAndMatchesFlatWhenAllCellsAreProbed) {
+  const std::size_t n = 1200;
+  const auto x = grouped(n, 3);
+  auto o = opts(vector_index_kind::automatic);
+  o.ivf_min_size = 1000;
+  o.nprobe = 1000;  // clamped to nlist: exhaustive, so results must equal exact search
+  vector_index ivf(o);
+  vector_index flat(opts(vector_index_kind::flat));
+  for (std::size_t i = 0; i < n; ++i) {
+    ivf.add(i, row(x, i));
+    flat.add(i, row(x, i));
+    if (i + 1 == 999) {
+      EXPECT_EQ(ivf.active_kind(), vector_index_kind::flat);
+    }
+  }
+  EXPECT_EQ(ivf.active_kind(), vector_index_kind::ivf);
+  EXPECT_GT(ivf.active_nlist(), 1u);
+  EXPECT_EQ(ivf.size(), n);
+  for (std::size_t q = 0; q < n; q += 97) {
+    EXPECT_EQ(keys_of(ivf.range_search(row(x, q), 0.6f)), keys_of(flat.range_search(row(x, q), 0.6f)));
+    EXPECT_EQ(keys_of(ivf.search(row(x, q), 4)), keys_of(flat.search(row(x, q), 4)));
+  }
+}
+
+TEST(VectorIndex, IvfWithFewProbesStillFindsNearDuplicates) {
+  const std::size_t n = 4000;
+  const auto x = grouped(n, 4);
+  auto o = opts(vector_index_kind::ivf);
+  o.nprobe = 8;
+  vector_index idx(o);
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = i;
+  idx.add_batch(keys, x);
+  ASSERT_EQ(idx.active_kind(), vector_index_kind::ivf);
+  std::size_t found = 0, total = 0;
+  for (std::size_t q = 0; q < n; q += 13) {
+    const auto r = keys_of(idx.range_search(row(x, q), 0.7f));
+    const std::size_t g = q / 4 * 4;
+    for (std::size_t j = g; j < g + 4; ++j) {
+      if (dot(row(x, q), row(x, j)) < 0.7f) continue;
+      ++total;
+      found += std::count(r.begin(), r.end(), j);
+    }
+  }
+  EXPECT_GE(double(found) / double(total), 0.95);
+}
+
+TEST(VectorIndex, IvfRemovalAndDeterminism) {
+  const std::size_t n = 2000;
+  const auto x = grouped(n, 5);
+  auto o = opts(vector_index_kind::ivf);
+  o.nprobe = 4;
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = (i * 7919) ^ 0xABCDEF;  // arbitrary keys
+  vector_index a(o), b(o);
+  a.add_batch(keys, x);
+  b.add_batch(keys, x);
+  for (std::size_t q = 0; q < n; q += 101) EXPECT_EQ(a.range_search(row(x, q), 0.3f), b.range_search(row(x, q), 0.3f));
+  EXPECT_TRUE(a.remove(keys[10]));
+  EXPECT_FALSE(a.remove(keys[10]));
+  EXPECT_EQ(a.remove_batch(std::vector<std::uint64_t>{keys[11], keys[12], 42}), 2u);
+  EXPECT_EQ(a.size(), n - 3);
+  for (std::size_t i : {10u, 11u, 12u}) {
+    const auto r = keys_of(a.range_search(row(x, i), 0.0f));
+    EXPECT_EQ(std::count(r.begin(), r.end(), keys[i]), 0);
+  }
+  EXPECT_EQ(a.search(row(x, 13), 1)[0].key, keys[13]);
+}
+
+TEST(VectorIndex, ScalarQuantizedIvfKeepsCosinesClose) {
+  const std::size_t n = 2000;
+  const auto x = grouped(n, 6);
+  auto o = opts(vector_index_kind::ivf);
+  o.scalar_quantization = true;
+  o.nprobe = 1000;
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = i;
+  vector_index idx(o);
+  idx.add_batch(keys, x);
+  for (std::size_t q = 0; q < n; q += 173) {
+    const auto top = idx.search(row(x, q), 4);
+    ASSERT_FALSE(top.empty());
+    EXPECT_EQ(top[0].key, q);
+    for (const auto& m : top) EXPECT_NEAR(m.cosine, dot(row(x, q), row(x, m.key)), 0.02f);
+  }
+  vector_index moved = std::move(idx);
+  EXPECT_EQ(moved.size(), n);
+}
+
+TEST(VectorIndex, AutomaticNlistRetrainsAsTheCollectionGrows) {
+  auto o = opts(vector_index_kind::ivf);
+  vector_index idx(o);
+  const auto x = grouped(1200, 7);
+  for (std::size_t i = 0; i < 1200; ++i) idx.add(i, row(x, i));
+  // Trained at 64 vectors (nlist 8), retrained at 256 (16) and 1024 (32 = sqrt(1024)).
+  EXPECT_EQ(idx.active_nlist(), 32u);
+  EXPECT_EQ(idx.size(), 1200u);
+  EXPECT_EQ(idx.search(row(x, 1199), 1)[0].key, 1199u);
+}
+
+}  // namespace
