@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <random>
+#include <vector>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -268,4 +270,42 @@ TEST(Normalize, RealDataWhenPresent) {
     ++files;
   }
   EXPECT_GT(files, 0);
+}
+
+// Normalization is local to the text between ASCII whitespace, so normalizing a whole text (long:
+// the 16-byte SIMD path) must equal normalizing its whitespace-separated pieces one by one (short:
+// the scalar path) and joining them. Random mixes of ASCII, typographic punctuation, Cyrillic,
+// Turkish and combining marks at every alignment.
+TEST(Normalize, BlockPathMatchesPiecewise) {
+  const std::vector<std::string> atoms = {
+      "a", "B", "z", "Q", "0", "9", ",", ".", "-", "'", "(", "\xE2\x80\x99", "\xE2\x80\x94",
+      "\xE2\x80\x9C", "\xC2\xA0", "\xC2\xAB", "\xC3\xA9", "e\xCC\x81", "\xD0\x96", "\xD0\xB6",
+      "\xC4\xB0", "\xC4\xB1", "I", "\xC3\x9F", "\xEF\xAC\x81", "\xD9\xBE", "\xE2\x80\x8C", "x",
+      "y", "k", "s", "t", "7", "!", "?", "_", "\xEF\xBC\xA1"};
+  std::mt19937_64 rng(11);
+  for (int mode = 0; mode < 4; ++mode) {
+    normalize_options opts;
+    opts.casefold = mode & 1;
+    opts.fold_punctuation = mode & 2;
+    for (int t = 0; t < 400; ++t) {
+      std::string text;
+      const std::size_t len = rng() % 300;
+      for (std::size_t k = 0; k < len; ++k) {
+        const auto r = rng() % 100;
+        if (r < 15) text += (r < 2) ? "\n" : (r < 4 ? "  " : " ");
+        else if (r < 70) text += atoms[rng() % 10 < 7 ? rng() % 4 : rng() % atoms.size()];
+        else text += atoms[rng() % atoms.size()];
+      }
+      std::string joined;
+      std::size_t pos = 0;
+      while (pos <= text.size()) {
+        std::size_t sp = text.find_first_of(" \n", pos);
+        if (sp == std::string::npos) sp = text.size();
+        const std::string piece = normalize(text.substr(pos, sp - pos), opts);
+        if (!piece.empty()) joined += (joined.empty() ? "" : " ") + piece;
+        pos = sp + 1;
+      }
+      ASSERT_EQ(normalize(text, opts), joined) << "mode " << mode << " text: " << text;
+    }
+  }
 }

@@ -3,6 +3,8 @@
 #include <retold/error.hpp>
 #include <retold/shingle.hpp>
 
+// Inline XXH3 (header-only mode of Debian's libxxhash-dev): no call per shingle.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <array>
@@ -34,6 +36,22 @@ class ring {
   std::vector<std::size_t> big_;
 };
 
+// Offset of the next ' ' at or after pos, or len. Eight bytes at a time (tokens are short).
+inline std::size_t find_space(const char* p, std::size_t pos, std::size_t len) {
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  while (pos + 8 <= len) {
+    std::uint64_t w;
+    std::memcpy(&w, p + pos, 8);
+    w ^= 0x2020202020202020ULL;  // spaces become zero bytes
+    const std::uint64_t zero = (w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL;
+    if (zero) return pos + (static_cast<std::size_t>(__builtin_ctzll(zero)) >> 3);
+    pos += 8;
+  }
+#endif
+  while (pos < len && p[pos] != ' ') ++pos;
+  return pos;
+}
+
 void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
                    std::vector<std::uint64_t>& out) {
   ring starts(n);
@@ -48,8 +66,7 @@ void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
       continue;
     }
     const std::size_t tstart = pos;
-    const void* sp = std::memchr(p + pos, ' ', len - pos);
-    const std::size_t tend = sp ? static_cast<std::size_t>(static_cast<const char*>(sp) - p) : len;
+    const std::size_t tend = find_space(p, pos, len);
     if (count == 0) first_start = tstart;
     starts[count] = tstart;
     ++count;

@@ -8,6 +8,10 @@
 
 #include <utf8proc.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <string>
@@ -16,12 +20,15 @@
 namespace retold {
 namespace {
 
-// tables[casefold | fold_punctuation << 1][c] for ASCII c: 0 = separator, else the output byte.
+// tables[casefold | fold_punctuation << 1][byte]: 0 = separator, k_non_ascii for bytes >= 0x80,
+// else the output byte.
+constexpr unsigned char k_non_ascii = 0xFF;
 struct ascii_tables {
-  std::array<std::array<unsigned char, 128>, 4> t{};
+  std::array<std::array<unsigned char, 256>, 4> t{};
   constexpr ascii_tables() {
     for (int mode = 0; mode < 4; ++mode) {
       const bool casefold = mode & 1, fold_punct = mode & 2;
+      for (int c = 128; c < 256; ++c) t[mode][c] = k_non_ascii;
       for (int c = 0; c < 128; ++c) {
         unsigned char v;
         if (c <= 0x20 || c == 0x7F) v = 0;  // controls and space
@@ -52,22 +59,25 @@ struct scratch {
 };
 thread_local scratch tl_scratch;
 
-// Output cursor over a pre-sized std::string (resized at the end), so the ASCII path writes
-// through a raw pointer without per-byte capacity checks.
+// Output cursor over a pre-sized std::string (resized at the end). Spaces are written eagerly:
+// a separator right after a token writes one ' ' (a trailing one is trimmed at the end), so the
+// ASCII loop can run without branches on word boundaries.
 struct emitter {
   std::string& out;
   std::size_t w = 0;
-  bool in_token = false;  // slow path: the last emitted code point belongs to the current token
+  bool in_token = false;  // the last byte written belongs to a token (no space after it yet)
 
   void ensure(std::size_t extra) {
     if (w + extra > out.size()) out.resize(std::max(out.size() * 2, w + extra));
   }
-  void put_cp(char32_t cp) {  // caller ensured 5 bytes
-    char* d = out.data() + w;
-    if (!in_token) {
-      if (w != 0) *d++ = ' ';
-      in_token = true;
+  void separate() {  // caller ensured 1 byte
+    if (in_token) {
+      out[w++] = ' ';
+      in_token = false;
     }
+  }
+  void put_cp(char32_t cp) {  // caller ensured 4 bytes
+    char* d = out.data() + w;
     if (cp < 0x80) {
       *d++ = static_cast<char>(cp);
     } else if (cp < 0x800) {
@@ -84,8 +94,28 @@ struct emitter {
       *d++ = static_cast<char>(0x80 | (cp & 0x3F));
     }
     w = static_cast<std::size_t>(d - out.data());
+    in_token = true;
   }
 };
+
+// Typographic punctuation and spaces that agency copy is full of, recognised without utf8proc
+// (they are separators either way: this only keeps the words around them on the ASCII path).
+// Returns the byte length of the separator at p, or 0.
+std::size_t common_separator(const unsigned char* p, std::size_t avail, bool fold_punct) {
+  if (avail >= 2 && p[0] == 0xC2) {
+    if (p[1] == 0xA0) return 2;                                       // no-break space
+    if (fold_punct && (p[1] == 0xAB || p[1] == 0xBB)) return 2;       // guillemets
+    return 0;
+  }
+  if (avail >= 3 && p[0] == 0xE2 && p[1] == 0x80) {
+    const unsigned c = p[2];
+    if (c == 0x89 || c == 0xAF) return 3;                             // thin / narrow no-break space
+    if (fold_punct && (c == 0x93 || c == 0x94 || c == 0x98 || c == 0x99 || c == 0x9C ||
+                       c == 0x9D || c == 0xA2 || c == 0xA6))
+      return 3;                                                       // dashes, quotes, bullet, ellipsis
+  }
+  return 0;
+}
 
 enum class cp_class { keep, drop, separate };
 
@@ -168,7 +198,6 @@ void normalize_chunk(const unsigned char* p, std::size_t len, std::size_t offset
   }
 
   em.ensure(5 * static_cast<std::size_t>(n) + 1);
-  em.in_token = false;
   utf8proc_int32_t prev = 0;
   for (utf8proc_ssize_t k = 0; k < n; ++k) {
     const utf8proc_int32_t cp = s.cps[static_cast<std::size_t>(k)];
@@ -178,7 +207,7 @@ void normalize_chunk(const unsigned char* p, std::size_t len, std::size_t offset
     switch (classify(cp, opts.fold_punctuation)) {
       case cp_class::keep: em.put_cp(static_cast<char32_t>(cp)); break;
       case cp_class::drop: break;
-      case cp_class::separate: em.in_token = false; break;
+      case cp_class::separate: em.separate(); break;
     }
   }
 }
@@ -196,48 +225,118 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
     stripped = strip_boilerplate(text);
     text = stripped;
   }
-  const auto& table = k_tables.t[(opts.casefold ? 1 : 0) | (opts.fold_punctuation ? 2 : 0)];
+  const unsigned char* const table =
+      k_tables.t[(opts.casefold ? 1 : 0) | (opts.fold_punctuation ? 2 : 0)].data();
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
 
+  // Invariant: out.size() >= w + (n - i) + 16. ASCII input produces at most one output byte per
+  // input byte, so the ASCII paths write through a raw pointer (16-byte stores included); a slow
+  // chunk re-establishes the invariant after itself.
   out.clear();
   out.resize(n + 16);
-  emitter em{out};
+  char* o = out.data();
+  std::size_t w = 0;
+  bool prev = false;  // the previous input byte was a word byte (its token is still open)
   std::size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c < 0x80 && table[c] == 0) {  // separator
-      ++i;
+
+  // One ASCII byte, branch-free: separators become ' ' but only advance after a word byte.
+  auto ascii_byte = [&](unsigned char v) {
+    const bool word = v != 0;
+    o[w] = static_cast<char>(word ? v : ' ');
+    w += static_cast<std::size_t>(word || prev);
+    prev = word;
+    ++i;
+  };
+  // p[i] is not ASCII.
+  auto non_ascii = [&] {
+    if (const std::size_t sl = common_separator(p + i, n - i, opts.fold_punctuation)) {
+      o[w] = ' ';
+      w += prev;
+      prev = false;
+      i += sl;
+      return;
+    }
+    // The whole chunk (from the start of the current word run to the next ASCII separator) goes
+    // through utf8proc. Word bytes map one to one to output bytes, so the run's start is found
+    // by stepping back over the output written since the last space.
+    std::size_t start = i;
+    if (prev) {
+      std::size_t ws = w;
+      while (ws > 0 && o[ws - 1] != ' ') --ws;
+      start = i - (w - ws);
+      w = ws;
+    }
+    std::size_t end = i;
+    while (end < n && table[p[end]] != 0) ++end;
+    emitter em{out, w, false};
+    normalize_chunk(p + start, end - start, start, em, opts);
+    w = em.w;
+    prev = em.in_token;
+    i = end;
+    if (out.size() - w < n - i + 16) out.resize(w + (n - i) + 16);
+    o = out.data();
+  };
+
+#if defined(__SSE2__)
+  // Sixteen ASCII bytes at a time: classify and case-fold with SSE2, then copy the kept runs.
+  const bool casefold = opts.casefold, fold_punct = opts.fold_punctuation;
+  alignas(16) char tmp[32] = {};
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (high != 0) {
+      const std::size_t stop = i + static_cast<std::size_t>(__builtin_ctz(high));
+      while (i < stop) ascii_byte(table[p[i]]);
+      non_ascii();
       continue;
     }
-    // A chunk: maximal run of ASCII word bytes and non-ASCII bytes.
-    const std::size_t start = i;
-    bool ascii = true;
-    // Room for the rest of the input plus one space (a slow chunk may have grown the output).
-    if (out.size() - em.w < n - i + 1) out.resize(em.w + (n - i) + 16);
-    char* d = out.data() + em.w;
-    if (em.w != 0) *d++ = ' ';
-    // Optimistically copy as ASCII (cannot overflow: ASCII output <= input + 1 space); if a
-    // non-ASCII byte appears, rewind and take the slow path for the whole chunk.
-    while (i < n) {
-      c = p[i];
-      if (c >= 0x80) {
-        ascii = false;
-        break;
+    const auto in = [&](char lo, char hi) {
+      return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    const __m128i upper = in('A', 'Z');
+    __m128i word;
+    if (fold_punct) {
+      word = _mm_or_si128(_mm_or_si128(upper, in('a', 'z')), in('0', '9'));
+    } else {
+      word = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                              _mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)));
+    }
+    const __m128i folded =
+        casefold ? _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))) : v;
+    const __m128i outv = _mm_or_si128(_mm_and_si128(word, folded),
+                                      _mm_andnot_si128(word, _mm_set1_epi8(' ')));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(word));
+    unsigned keep = (m | (m << 1) | static_cast<unsigned>(prev)) & 0xFFFFu;
+    if (keep == 0xFFFFu) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w), outv);
+      w += 16;
+    } else {
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), outv);
+      while (keep != 0) {
+        const unsigned a = static_cast<unsigned>(__builtin_ctz(keep));
+        const unsigned len = static_cast<unsigned>(__builtin_ctz(~(keep >> a)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(tmp + a)));
+        w += len;
+        keep &= ~(((1u << len) - 1u) << a);
       }
-      const unsigned char v = table[c];
-      if (v == 0) break;
-      *d++ = static_cast<char>(v);
-      ++i;
     }
-    if (ascii) {
-      em.w = static_cast<std::size_t>(d - out.data());
+    prev = (m >> 15) & 1u;
+    i += 16;
+  }
+#endif
+  while (i < n) {
+    const unsigned char v = table[p[i]];
+    if (v == k_non_ascii) [[unlikely]] {
+      non_ascii();
       continue;
     }
-    while (i < n && (p[i] >= 0x80 || table[p[i]] != 0)) ++i;
-    normalize_chunk(p + start, i - start, start, em, opts);
+    ascii_byte(v);
   }
-  out.resize(em.w);
+  if (w > 0 && o[w - 1] == ' ') --w;
+  out.resize(w);
 }
 
 std::string normalize(std::string_view text, const normalize_options& opts) {
