@@ -15,6 +15,10 @@
 #include <numeric>
 #include <set>
 #include <thread>
+#include <cmath>
+#include <iterator>
+#include <random>
+#include <sstream>
 
 namespace fs = std::filesystem;
 using retold::test::seed_doc;
@@ -143,6 +147,63 @@ TEST(DeduplicatorSeeds, BatchEqualsSequentialWhateverTheThreadCount) {
   EXPECT_EQ(run(1, true), sequential);
   EXPECT_EQ(run(2, true), sequential);
   EXPECT_EQ(run(4, true), sequential);
+}
+
+// A generated corpus large enough to cross DF epochs and batch segments, with planted copies,
+// edits and shuffled retellings: add_batch must agree with one-by-one adds whatever the threads.
+std::vector<std::string> synthetic_texts(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> vocab;
+  for (int w = 0; w < 3000; ++w) {
+    std::string word;
+    const int len = 3 + static_cast<int>(rng() % 7);
+    for (int c = 0; c < len; ++c) word += static_cast<char>('a' + rng() % 26);
+    vocab.push_back(word);
+  }
+  std::vector<std::string> texts;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i > 10 && rng() % 4 == 0) {  // a variant of an earlier text
+      std::istringstream in(texts[rng() % i]);
+      std::vector<std::string> words{std::istream_iterator<std::string>(in), {}};
+      const int kind = static_cast<int>(rng() % 3);
+      if (kind == 0) words.resize(words.size() * 2 / 3);                           // trimmed
+      if (kind == 1) for (auto& w : words) if (rng() % 10 == 0) w = vocab[rng() % vocab.size()];  // edited
+      if (kind == 2) std::shuffle(words.begin(), words.end(), rng);                // same words, new order
+      std::string t;
+      for (const auto& w : words) t += w + " ";
+      texts.push_back(t);
+      continue;
+    }
+    std::string t;
+    const int len = 150 + static_cast<int>(rng() % 200);
+    for (int w = 0; w < len; ++w) t += vocab[static_cast<std::size_t>(std::pow(double(rng() % 100000) / 100000.0, 2.0) * vocab.size())] + " ";
+    texts.push_back(t);
+  }
+  return texts;
+}
+
+TEST(DeduplicatorSynthetic, BatchEqualsOneByOneAcrossEpochsAndSegments) {
+  const auto texts = synthetic_texts(2600, 7);
+  std::vector<std::string> ids;
+  std::vector<retold::document> docs;
+  for (std::size_t i = 0; i < texts.size(); ++i) ids.push_back("doc-" + std::to_string(i));
+  for (std::size_t i = 0; i < texts.size(); ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  auto run = [&](unsigned threads, std::size_t chunk) {
+    retold::deduplicator_options o;
+    o.threads = threads;
+    retold::deduplicator d(o);
+    for (std::size_t i = 0; i < docs.size(); i += chunk)
+      for (const auto& r : d.add_batch(std::span(docs).subspan(i, std::min(chunk, docs.size() - i))))
+        EXPECT_EQ(r.status, retold::errc::ok);
+    std::vector<std::uint64_t> out;
+    for (const auto& id : ids) out.push_back(d.cluster_of(id));
+    return std::make_pair(out, d.stats().multi_member_clusters);
+  };
+  const auto one_by_one = run(1, 1);
+  EXPECT_GT(one_by_one.second, 100u);  // the planted variants were found
+  EXPECT_EQ(run(2, docs.size()), one_by_one);
+  EXPECT_EQ(run(2, 333), one_by_one);
+  EXPECT_EQ(run(1, 5000), one_by_one);
 }
 
 TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {

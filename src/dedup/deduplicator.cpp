@@ -262,7 +262,8 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   return out;
 }
 
-add_result deduplicator::impl::insert(const document& doc, doc_features& f) {
+add_result deduplicator::impl::insert(const document& doc, doc_features& f, std::span<const std::uint32_t> cand,
+                                      bool defer_vector_add) {
   add_result r;
   const std::string id(doc.id);
   if (slot_of.count(id)) {
@@ -272,15 +273,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f) {
   }
   std::span<const float> vec = f.vector;
 
-  // Candidates among everything stored; every story they belong to is tried through its leader.
-  std::vector<std::uint32_t> cand;
-  for (const auto& m : lsh.query(f.signature, opts.lsh_threshold)) cand.push_back(static_cast<std::uint32_t>(m.key));
-  if (vectors_index && !vec.empty() && vectors_index->size() > 0)
-    for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
-      cand.push_back(static_cast<std::uint32_t>(m.key));
-  std::sort(cand.begin(), cand.end());
-  cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-
+  // Every story a verified candidate belongs to is tried through its leader.
   std::vector<std::uint64_t> story_ids;
   std::uint64_t best_story = leader_clustering::no_cluster;
   pair_scores best_scores;
@@ -325,7 +318,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f) {
   if (dim) vectors.reserve(vectors.size() + dim);
   if (opts.keep_text) texts.reserve(slot + 1);
   lsh.insert(slot, f.signature);
-  if (vectors_index) {
+  if (vectors_index && !defer_vector_add) {
     try {
       vectors_index->add(slot, vec);
     } catch (...) {
@@ -422,33 +415,47 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
   std::unique_lock lock(s.mutex);
   std::size_t i = 0;
   while (i < docs.size()) {
-    // Stage 2: embed every document of this DF epoch in parallel with the frequencies in force.
+    // A segment: at most max_segment documents, and never across a DF epoch boundary, so all its
+    // documents are embedded with the same frequencies (those in force at its start).
     std::size_t end = i;
-    std::vector<doc_features*> epoch;
+    std::vector<std::size_t> members;  // positions in docs of the segment's valid documents
+    std::uint64_t room = impl::max_segment;
     if (s.opts.embedding == embedding_mode::builtin) {
       const std::uint64_t observed = s.embedder->documents_observed();
-      const std::uint64_t room = embed_epoch_boundary(observed) - observed - s.pending_terms.size();
-      std::uint64_t taken = 0;
-      while (end < docs.size() && taken < room) {
-        if (feats[end].status == errc::ok) {
-          epoch.push_back(&feats[end]);
-          ++taken;
-        }
-        ++end;
-      }
-      s.embed_new(epoch);
-    } else {
-      end = docs.size();
+      room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed) - observed - s.pending_terms.size());
     }
-    // Stage 3, in input order: candidates, scoring, clustering, indexing.
-    for (; i < end; ++i) {
+    while (end < docs.size() && members.size() < room) {
+      if (feats[end].status == errc::ok) members.push_back(end);
+      ++end;
+    }
+    std::vector<doc_features*> seg;
+    for (std::size_t m : members) seg.push_back(&feats[m]);
+    s.embed_new(seg);  // stage 2 (builtin embedder only), parallel
+
+    // Stage 3, parallel: candidates of every segment document among the stored documents and
+    // among the segment documents before it - exactly the candidates a one-by-one add would see.
+    const auto cands = s.segment_candidates(seg);
+
+    // Stage 4, in input order: scoring, clustering, storing. Vectors join the index at the end.
+    std::vector<std::int64_t> slot_at(seg.size(), -1);
+    std::vector<std::uint64_t> new_keys;
+    std::vector<float> new_rows;
+    std::size_t k = 0;
+    bool stop = false;
+    for (; i < end && !stop; ++i) {
       if (feats[i].status != errc::ok) {
         results[i].status = feats[i].status;
         results[i].error = std::move(feats[i].error);
         continue;
       }
+      const std::size_t pos = k++;
+      std::vector<std::uint32_t> cand = cands[pos].stored;
+      for (std::uint32_t j : cands[pos].in_segment)
+        if (slot_at[j] >= 0) cand.push_back(static_cast<std::uint32_t>(slot_at[j]));
+      std::sort(cand.begin(), cand.end());
+      cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
       try {
-        results[i] = s.insert(docs[i], feats[i]);
+        results[i] = s.insert(docs[i], feats[i], cand, /*defer_vector_add=*/true);
       } catch (const error& e) {
         results[i] = add_result{};
         results[i].status = e.code();
@@ -458,15 +465,64 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
         results[i].status = errc::out_of_memory;
         results[i].error = "out of memory while adding document '" + std::string(docs[i].id) + "'";
       }
-      // A rejected document (duplicate id, index failure) is not observed: the DF epoch
-      // accounting above counted it, so close the epoch here instead.
-      if (results[i].status != errc::ok && s.opts.embedding == embedding_mode::builtin) {
-        ++i;
-        break;
+      if (results[i].status == errc::ok) {
+        const auto slot = static_cast<std::uint32_t>(s.ids.size() - 1);
+        slot_at[pos] = slot;
+        if (s.vectors_index) {
+          new_keys.push_back(slot);
+          const auto v = s.vector_of(slot);
+          new_rows.insert(new_rows.end(), v.begin(), v.end());
+        }
+      } else if (s.opts.embedding == embedding_mode::builtin) {
+        // A document refused here (duplicate id) was counted in the DF epoch but not observed:
+        // end the segment so the next one is measured afresh.
+        stop = true;
       }
     }
+    if (!new_keys.empty()) s.vectors_index->add_batch(new_keys, new_rows);
   }
   return results;
+}
+
+std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_candidates(
+    std::span<doc_features* const> seg) const {
+  std::vector<segment_candidate> out(seg.size());
+  // Within the segment: a scratch LSH index keyed by segment position reproduces exactly the
+  // band collisions the main index would report, and exact cosine top-k stands for the vector
+  // index (exact for the flat index; IVF approximates both ways).
+  lsh_index local(opts.minhash, lsh.params());
+  for (std::size_t k = 0; k < seg.size(); ++k) local.insert(k, seg[k]->signature);
+  const std::size_t kk = opts.vector_candidates;
+  parallel_for(seg.size(), worker_count(seg.size() / 16), [&](std::size_t k) {
+    const doc_features& f = *seg[k];
+    segment_candidate& c = out[k];
+    for (const auto& m : lsh.query(f.signature, opts.lsh_threshold)) c.stored.push_back(static_cast<std::uint32_t>(m.key));
+    for (const auto& m : local.query(f.signature, opts.lsh_threshold))
+      if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
+    if (dim == 0 || f.vector.empty() || kk == 0) return;
+    // Vector candidates: the top kk by cosine over stored + earlier segment documents.
+    std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
+    if (vectors_index && vectors_index->size() > 0)
+      for (const auto& m : vectors_index->search(f.vector, kk)) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
+    for (std::size_t j = 0; j < k; ++j)
+      best.emplace_back(dot(f.vector, seg[j]->vector), -1 - static_cast<std::int64_t>(j));
+    auto better = [](const auto& a, const auto& b) {
+      if (a.first != b.first) return a.first > b.first;
+      // Ties: stored documents (smaller slots) first, then earlier segment positions.
+      const bool sa = a.second >= 0, sb = b.second >= 0;
+      if (sa != sb) return sa;
+      return sa ? a.second < b.second : a.second > b.second;
+    };
+    if (best.size() > kk) {
+      std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(kk), best.end(), better);
+      best.resize(kk);
+    }
+    for (const auto& [cosine, who] : best) {
+      if (who >= 0) c.stored.push_back(static_cast<std::uint32_t>(who));
+      else c.in_segment.push_back(static_cast<std::uint32_t>(-1 - who));
+    }
+  });
+  return out;
 }
 
 std::vector<match> deduplicator::query(std::string_view text, const query_options& options) const {

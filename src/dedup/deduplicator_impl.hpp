@@ -68,7 +68,16 @@ struct deduplicator::impl {
                                     bool accepted_only) const;
   pair_scores score_slots(std::span<const std::uint32_t> sig, std::span<const float> vec,
                           std::uint32_t other) const;
-  add_result insert(const document& doc, doc_features& f);  // exclusive
+  /// Candidates of one document of a segment: stored slots, and earlier positions in the segment.
+  struct segment_candidate {
+    std::vector<std::uint32_t> stored;
+    std::vector<std::uint32_t> in_segment;
+  };
+  /// Documents handled together by add_batch (bounded: within-segment cosine is quadratic).
+  static constexpr std::size_t max_segment = 1024;
+  std::vector<segment_candidate> segment_candidates(std::span<doc_features* const> seg) const;
+  add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates,
+                    bool defer_vector_add);  // exclusive
   void erase_slot(std::uint32_t slot);                        // exclusive
   std::uint32_t slot_or_throw(std::string_view id) const;
   cluster_info describe(std::uint64_t cluster_id) const;
