@@ -108,3 +108,34 @@ TEST(Shingle, DistinctShinglesOfARealisticText) {
   EXPECT_EQ(h.size(), retold::tokenize(n).size() - 4);
   EXPECT_EQ(std::set<std::uint64_t>(h.begin(), h.end()).size(), h.size());
 }
+
+// Tokens near the end of the text are hashed on a different code path from tokens with 16 bytes
+// after them; every window of a long text must hash like the same window as a text of its own.
+TEST(Shingle, SameHashOnEveryCodePath) {
+  const std::string long_text =
+      "a bb ccc dddddddddddddddd eeeeeeeeeeeeeee fffffffffffffffff g hh iii "
+      "привет мир ok 1234567890123456 x y z";
+  const auto tokens = retold::tokenize(long_text);
+  const auto all = shingle_hashes(long_text, {shingle_kind::word, 3});
+  ASSERT_EQ(all.size(), tokens.size() - 2);
+  for (std::size_t i = 0; i + 3 <= tokens.size(); ++i) {
+    const std::string window = std::string(tokens[i]) + " " + std::string(tokens[i + 1]) + " " +
+                               std::string(tokens[i + 2]);
+    EXPECT_EQ(all[i], shingle_hashes(window, {shingle_kind::word, 3}).at(0)) << window;
+  }
+}
+
+// Golden values: shingle hashes feed signatures that are stored and compared across machines,
+// so they must never change silently.
+TEST(Shingle, GoldenValues) {
+  const auto w = shingle_hashes("the quick brown fox jumps over the lazy dog", word5);
+  ASSERT_EQ(w.size(), 5u);
+  const auto c = shingle_hashes("привет", {shingle_kind::character, 3});
+  ASSERT_EQ(c.size(), 4u);
+  const auto s = shingle_hashes("short text", word5);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(w[0], 0x63c17d845572d764ULL);
+  EXPECT_EQ(w[4], 0x0bbca4284efd464bULL);
+  EXPECT_EQ(c[0], 0xccc3a9daa08868b2ULL);
+  EXPECT_EQ(s[0], 0xd9fa171cf1c033eeULL);
+}

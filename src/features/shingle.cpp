@@ -1,5 +1,11 @@
-// Shingles are substrings of the normalized text (one space between tokens), hashed in place
-// with XXH3: no token vector, no per-shingle allocation.
+// Word shingles: each token is hashed once with XXH3 (tokens of up to 16 bytes as a zero-padded
+// 16-byte block, so every short token takes the same branch-free XXH3 path; longer ones as they
+// are; normalized tokens never contain a zero byte, so padding is unambiguous), and the hash of an n-gram is a rolling
+// polynomial over its n token hashes (odd multiplier, mod 2^64) passed through a bijective
+// mixer: O(1) per shingle whatever n is, no token vector, no allocation. For distinct token
+// sequences the polynomial difference is uniform mod 2^64 (odd coefficients, uniform token
+// hashes), so shingle hashes collide with probability ~2^-64 like a direct hash would.
+// Character shingles hash the n-code-point substring itself with XXH3.
 #include <retold/error.hpp>
 #include <retold/shingle.hpp>
 
@@ -8,6 +14,10 @@
 #include <xxhash.h>
 
 #include <array>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <cstring>
 #include <string>
 #include <vector>
@@ -20,20 +30,26 @@ std::uint64_t shingle_seed(const shingle_options& opts) {
   return 0x5368696e676c6521ULL ^ (static_cast<std::uint64_t>(opts.kind) << 40) ^ opts.n;
 }
 
-// Ring of the last n start offsets; on the stack for the usual small n.
+// Ring of the last n values (token hashes or code point offsets); on the stack for the usual
+// small n. at() is the slot of the oldest value, which advance() then makes the newest: no
+// division per token.
 class ring {
  public:
-  explicit ring(std::uint32_t n) : n_(n) {
-    if (n_ > small_.size()) big_.resize(n_);
+  explicit ring(std::uint32_t n) : n_(n), data_(small_.data()) {
+    if (n_ > small_.size()) {
+      big_.resize(n_);
+      data_ = big_.data();
+    }
   }
-  std::size_t& operator[](std::size_t i) {
-    return n_ <= small_.size() ? small_[i % n_] : big_[i % n_];
-  }
+  std::uint64_t& at() { return data_[cursor_]; }
+  void advance() { cursor_ = (cursor_ + 1 == n_) ? 0 : cursor_ + 1; }
 
  private:
   std::uint32_t n_;
-  std::array<std::size_t, 32> small_{};
-  std::vector<std::size_t> big_;
+  std::uint32_t cursor_ = 0;
+  std::array<std::uint64_t, 32> small_{};
+  std::vector<std::uint64_t> big_;
+  std::uint64_t* data_;
 };
 
 // Offset of the next ' ' at or after pos, or len. Eight bytes at a time (tokens are short).
@@ -52,9 +68,43 @@ inline std::size_t find_space(const char* p, std::size_t pos, std::size_t len) {
   return pos;
 }
 
+inline std::uint64_t fmix64(std::uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+constexpr std::uint64_t k_roll = 0x9e3779b97f4a7c15ULL;  // odd
+
+// XXH3 of a token: the zero-padded 16-byte block when it has at most 16 bytes.
+inline std::uint64_t token_hash(const char* p, std::size_t n, std::uint64_t seed) {
+  if (n > 16) return XXH3_64bits_withSeed(p, n, seed);
+  alignas(16) unsigned char block[16] = {};
+  std::memcpy(block, p, n);
+  return XXH3_64bits_withSeed(block, 16, seed);
+}
+
+#if defined(__SSE2__)
+// Byte masks keeping the first i bytes of a 16-byte block.
+struct prefix_masks {
+  alignas(16) unsigned char m[17][16] = {};
+  constexpr prefix_masks() {
+    for (int i = 0; i <= 16; ++i)
+      for (int j = 0; j < i; ++j) m[i][j] = 0xFF;
+  }
+};
+constexpr prefix_masks k_prefix_masks;
+#endif
+
 void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
                    std::vector<std::uint64_t>& out) {
-  ring starts(n);
+  ring token_hashes(n);  // zero-initialised: tokens before the first count as 0
+  std::uint64_t roll_n = 1;  // k_roll^n
+  for (std::uint32_t i = 0; i < n; ++i) roll_n *= k_roll;
+  std::uint64_t sum = 0;  // sum over the last n tokens of h[t - j] * k_roll^j
   std::size_t count = 0, first_start = 0, last_end = 0;
   const char* p = s.data();
   const std::size_t len = s.size();
@@ -66,19 +116,45 @@ void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
       continue;
     }
     const std::size_t tstart = pos;
-    const std::size_t tend = find_space(p, pos, len);
-    if (count == 0) first_start = tstart;
-    starts[count] = tstart;
-    ++count;
-    if (count >= n) {
-      const std::size_t from = starts[count];  // start of token count - n
-      out.push_back(XXH3_64bits_withSeed(p + from, tend - from, seed));
+    std::size_t tend;
+    std::uint64_t h;
+#if defined(__SSE2__)
+    if (tstart + 16 <= len) {
+      // One 16-byte load finds the token end and is the padded block.
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + tstart));
+      const unsigned spaces =
+          static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+      const unsigned tlen = static_cast<unsigned>(__builtin_ctz(spaces | 0x10000u));
+      if (tlen < 16) {
+        alignas(16) unsigned char block[16];
+        _mm_store_si128(reinterpret_cast<__m128i*>(block),
+                        _mm_and_si128(v, _mm_load_si128(reinterpret_cast<const __m128i*>(
+                                             k_prefix_masks.m[tlen]))));
+        h = XXH3_64bits_withSeed(block, 16, seed);
+        tend = tstart + tlen;
+      } else {
+        tend = find_space(p, tstart, len);
+        h = token_hash(p + tstart, tend - tstart, seed);
+      }
+    } else
+#endif
+    {
+      tend = find_space(p, tstart, len);
+      h = token_hash(p + tstart, tend - tstart, seed);
     }
+    if (count == 0) first_start = tstart;
+    std::uint64_t& slot = token_hashes.at();  // holds token count - n (or 0)
+    sum = sum * k_roll + h - slot * roll_n;
+    slot = h;
+    token_hashes.advance();
+    ++count;
+    if (count >= n) out.push_back(fmix64(sum ^ seed));
     last_end = tend;
     pos = tend;
   }
+  // Fewer than n tokens: one shingle of the whole text, hashed directly.
   if (count > 0 && count < n)
-    out.push_back(XXH3_64bits_withSeed(p + first_start, last_end - first_start, seed));
+    out.push_back(XXH3_64bits_withSeed(p + first_start, last_end - first_start, ~seed));
 }
 
 void char_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
@@ -90,15 +166,16 @@ void char_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
   out.reserve(out.size() + len + 1);
   for (std::size_t pos = 0; pos < len; ++pos) {
     if ((p[pos] & 0xC0) == 0x80) continue;  // continuation byte
+    std::uint64_t& slot = starts.at();       // start of code point count - n
     if (count >= n) {  // code point `count` starts here: the n-gram ending before it is complete
-      const std::size_t from = starts[count];
-      out.push_back(XXH3_64bits_withSeed(p + from, pos - from, seed));
+      out.push_back(XXH3_64bits_withSeed(p + slot, pos - slot, seed));
     }
-    starts[count] = pos;
+    slot = pos;
+    starts.advance();
     ++count;
   }
   if (count >= n) {
-    const std::size_t from = starts[count];
+    const std::uint64_t from = starts.at();
     out.push_back(XXH3_64bits_withSeed(p + from, len - from, seed));
   } else if (count > 0) {
     out.push_back(XXH3_64bits_withSeed(p, len, seed));
