@@ -1,0 +1,890 @@
+"""The Pythonic layer over the C ABI: Deduplicator, Signature and plain result objects."""
+from __future__ import annotations
+
+import array
+import datetime as _dt
+import os
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from ctypes import (POINTER, byref, c_char, c_char_p, c_double, c_float, c_int32, c_uint8,
+                    c_uint32, c_uint64, cast, create_string_buffer)
+from dataclasses import dataclass, field
+from typing import Any, List, Optional, Sequence, Tuple, Union
+
+from . import _native as N
+from ._errors import (ClosedError, InvalidArgumentError, InvalidUtf8Error, RetoldError, check,
+                      error_for)
+
+try:  # optional: vectors as numpy arrays without a copy, embeddings returned as numpy arrays
+    import numpy as _np
+except ImportError:  # the package works without numpy
+    _np = None
+
+_lib = N.lib
+_FIRST_SKIPPED = re.compile(r"retold_dedup_add_batch: docs\[(\d+)\]: ")
+
+Timestamp = Union[int, float, _dt.datetime, str, None]
+
+
+# ---------------------------------------------------------------- results (plain, immutable)
+
+@dataclass(frozen=True)
+class Scores:
+    """The scores of one pair of documents."""
+    jaccard: float        #: MinHash estimate of the Jaccard similarity of the shingle sets
+    cosine: float         #: cosine of the embeddings (0.0 when has_cosine is False)
+    score: float          #: max(jaccard, cosine, combined) in [0, 1]: the ranking number
+    has_cosine: bool
+    decision: str         #: "rejected", "jaccard", "cosine" or "combined"
+
+    @property
+    def accepted(self) -> bool:
+        return self.decision != "rejected"
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What adding one document did. For add_many(), `error` is the exception of a skipped
+    document (nothing of it was stored) and the other fields are zero."""
+    cluster_id: int
+    new_story: bool
+    candidates: int
+    leader_scores: Optional[Scores]  #: scores against the story's leader when it joined one
+    error: Optional[RetoldError] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A stored document similar to a query."""
+    id: str
+    cluster_id: int
+    scores: Scores
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a story, with its scores against the leader when it joined."""
+    id: str
+    source: str
+    timestamp: int
+    scores: Scores
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One story."""
+    id: int
+    representative: str
+    leader: str
+    members: Tuple[Member, ...]
+
+    @property
+    def member_ids(self) -> List[str]:
+        return [m.id for m in self.members]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    scores: Scores
+    shared_terms: Tuple[str, ...]
+    shared_passage: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    documents: int
+    clusters: int
+    multi_member_clusters: int
+    documents_added_total: int
+    documents_removed_total: int
+    memory_bytes: int
+
+
+@dataclass
+class Document:
+    """One report for Deduplicator.add_many() (a Mapping with the same keys works too)."""
+    id: str
+    text: Union[str, bytes]
+    timestamp: Timestamp = None
+    source: Optional[str] = None
+    title: Optional[Union[str, bytes]] = None
+    vector: Any = None
+
+
+# ---------------------------------------------------------------- conversions
+
+def _scores(s: N.Scores) -> Scores:
+    d = s.decision
+    return Scores(s.jaccard, s.cosine, s.score, bool(s.has_cosine),
+                  N.DECISIONS[d] if 0 <= d < len(N.DECISIONS) else str(d))
+
+
+def _text(value, what: str) -> bytes:
+    """A text argument as UTF-8 bytes. str is encoded; bytes-like objects pass as they are (the
+    library validates them, so invalid UTF-8 raises InvalidUtf8Error)."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        try:
+            return value.encode("utf-8")
+        except UnicodeEncodeError as e:  # lone surrogates
+            raise InvalidUtf8Error(f"{what} cannot be encoded as UTF-8: {e}") from None
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+
+
+def _cstr(value, what: str) -> bytes:
+    """A NUL-terminated string argument (id, source, path)."""
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    b = _text(value, what)
+    if b"\0" in b:
+        raise InvalidArgumentError(f"{what} contains a NUL character")
+    return b
+
+
+def _timestamp(ts: Timestamp) -> int:
+    """Seconds since the Unix epoch: int/float seconds, a datetime (naive = UTC), or an ISO 8601
+    string such as "2024-03-05T09:05:00Z"."""
+    if ts is None:
+        return 0
+    if isinstance(ts, bool):
+        raise TypeError("timestamp must be a number, datetime or ISO 8601 string, not bool")
+    if isinstance(ts, int):
+        return ts
+    if isinstance(ts, float):
+        return int(ts)
+    if isinstance(ts, str):
+        try:
+            ts = _dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidArgumentError(f"timestamp {ts!r} is not ISO 8601") from None
+    if isinstance(ts, _dt.datetime):
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=_dt.timezone.utc)
+        return int(ts.timestamp())
+    if _np is not None and isinstance(ts, _np.integer):
+        return int(ts)
+    raise TypeError(f"timestamp must be a number, datetime or ISO 8601 string, not {type(ts).__name__}")
+
+
+_FloatP = POINTER(c_float)
+
+
+def _floats(vector) -> Tuple[Any, int, Any]:
+    """(pointer, length, keep-alive) for a vector of float32. A C-contiguous 1-D numpy float32
+    array and a writable float32 buffer (array.array('f')) are passed without a copy; anything
+    else is converted once."""
+    if _np is not None and isinstance(vector, _np.ndarray):
+        if vector.ndim != 1:
+            raise InvalidArgumentError(f"vector must be 1-dimensional, got shape {vector.shape}")
+        if vector.dtype != _np.float32 or not vector.flags["C_CONTIGUOUS"]:
+            vector = _np.ascontiguousarray(vector, dtype=_np.float32)
+        return vector.ctypes.data_as(_FloatP), int(vector.shape[0]), vector
+    try:
+        view = memoryview(vector)
+    except TypeError:
+        view = None
+    if view is not None:
+        if view.format == "f" and view.ndim == 1 and view.contiguous and not view.readonly:
+            n = view.shape[0]
+            buf = (c_float * n).from_buffer(view) if n else (c_float * 0)()
+            return cast(buf, _FloatP), n, (buf, view)
+        view.release()
+    values = list(vector)
+    buf = (c_float * len(values))(*values)
+    return cast(buf, _FloatP), len(values), buf
+
+
+def _fill_document(doc: N.Document, id, text, timestamp, source, title, vector) -> None:
+    """Fills a C document; ctypes keeps the encoded bytes alive inside `doc`."""
+    doc.version = N.DOCUMENT_VERSION
+    doc.id = _cstr(id, "id")
+    t = _text(text, "text")
+    doc.text = t
+    doc.text_len = len(t)
+    if title is not None:
+        tt = _text(title, "title")
+        doc.title = tt
+        doc.title_len = len(tt)
+    if source is not None:
+        doc.source = _cstr(source, "source")
+    doc.timestamp = _timestamp(timestamp)
+    if vector is not None:
+        ptr, n, keep = _floats(vector)
+        doc.vector = ptr
+        doc.vector_dim = n
+        return keep
+    return None
+
+
+def _add_result(r: N.AddResult) -> AddResult:
+    return AddResult(r.cluster_id, bool(r.new_story), r.candidates,
+                     _scores(r.leader_scores) if r.has_leader else None)
+
+
+def _matches(m: N.MatchList) -> List[Match]:
+    return [Match(it.id.decode(), it.cluster_id, _scores(it.scores))
+            for it in (m.items[i] for i in range(m.count))]
+
+
+def _clusters(cl: N.ClusterList) -> List[Cluster]:
+    out = []
+    for i in range(cl.count):
+        c = cl.items[i]
+        members = tuple(Member(m.id.decode(), m.source.decode(), m.timestamp, _scores(m.scores))
+                        for m in (c.members[j] for j in range(c.member_count)))
+        out.append(Cluster(c.id, c.representative.decode(), c.leader.decode(), members))
+    return out
+
+
+_EMBEDDING = {"builtin": N.EMBEDDING_BUILTIN, "external": N.EMBEDDING_EXTERNAL,
+              "none": N.EMBEDDING_NONE, None: N.EMBEDDING_NONE}
+_SHINGLE = {"word": N.SHINGLE_WORD, "character": N.SHINGLE_CHARACTER}
+_SCHEME = {None: N.MINHASH_DEFAULT, "one_permutation": N.MINHASH_ONE_PERMUTATION,
+           "multiply_shift": N.MINHASH_MULTIPLY_SHIFT}
+_VINDEX = {"automatic": N.VECTOR_INDEX_AUTOMATIC, "flat": N.VECTOR_INDEX_FLAT,
+           "ivf": N.VECTOR_INDEX_IVF}
+
+
+def _choice(table, value, what):
+    try:
+        return table[value]
+    except (KeyError, TypeError):
+        names = ", ".join(repr(k) for k in table if k is not None)
+        raise InvalidArgumentError(f"{what} must be one of {names}, not {value!r}") from None
+
+
+def _build_options(*, embedding="builtin", dimension=None, shingle="word", shingle_size=None,
+                   num_hashes=None, minhash_scheme=None, minhash_seed=None, lsh_threshold=None,
+                   lsh_bands=None, lsh_rows=None, jaccard_threshold=None, cosine_threshold=None,
+                   combined_weight_jaccard=None, combined_threshold=None, time_window=None,
+                   max_document_bytes=None, threads=None, source_priority=(), keep_text=False,
+                   strip_boilerplate=True, casefold=True, replace_invalid_utf8=False,
+                   vector_candidates=None, vector_index="automatic", ivf_min_size=None,
+                   nlist=None, nprobe=None, scalar_quantization=False):
+    """DedupOptions plus the objects its pointers borrow. None means the library default."""
+    o = N.DedupOptions()
+    check(_lib.retold_dedup_options_init(byref(o), N.DEDUP_OPTIONS_VERSION))
+    o.flags = ((N.FLAG_KEEP_TEXT if keep_text else 0)
+               | (0 if strip_boilerplate else N.FLAG_KEEP_BOILERPLATE)
+               | (0 if casefold else N.FLAG_KEEP_CASE)
+               | (N.FLAG_REPLACE_INVALID_UTF8 if replace_invalid_utf8 else 0)
+               | (N.FLAG_SCALAR_QUANTIZATION if scalar_quantization else 0))
+    o.embedding_mode = _choice(_EMBEDDING, embedding, "embedding")
+    o.shingle_kind = _choice(_SHINGLE, shingle, "shingle")
+    o.minhash_scheme = _choice(_SCHEME, minhash_scheme, "minhash_scheme")
+    o.vector_index_kind = _choice(_VINDEX, vector_index, "vector_index")
+
+    def uint(name, value, field_name=None, bits=32):
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value >= 1 << bits:
+            raise InvalidArgumentError(f"{name} must be a positive integer below 2**{bits}, not {value!r}")
+        setattr(o, field_name or name, value)
+
+    uint("dimension", dimension, "embedding_dimension")
+    uint("shingle_size", shingle_size)
+    uint("num_hashes", num_hashes)
+    uint("minhash_seed", minhash_seed, bits=64)
+    uint("lsh_bands", lsh_bands)
+    uint("lsh_rows", lsh_rows)
+    uint("max_document_bytes", max_document_bytes, bits=64)
+    uint("threads", threads)
+    uint("vector_candidates", vector_candidates, bits=64)
+    uint("ivf_min_size", ivf_min_size, "vector_index_ivf_min_size", bits=64)
+    uint("nlist", nlist, "vector_index_nlist")
+    uint("nprobe", nprobe, "vector_index_nprobe")
+    for name, value in (("lsh_threshold", lsh_threshold), ("jaccard_threshold", jaccard_threshold),
+                        ("cosine_threshold", cosine_threshold),
+                        ("combined_weight_jaccard", combined_weight_jaccard),
+                        ("combined_threshold", combined_threshold)):
+        if value is not None:
+            v = float(value)
+            if not 0.0 <= v <= 1.0:  # the C placeholder is negative: never pass one on
+                raise InvalidArgumentError(f"{name} must be in [0, 1], not {value!r}")
+            setattr(o, name, v)
+    if time_window is not None:
+        if isinstance(time_window, _dt.timedelta):
+            time_window = int(time_window.total_seconds())
+        if isinstance(time_window, bool) or not isinstance(time_window, int) or time_window < 0:
+            raise InvalidArgumentError(f"time_window must be seconds >= 0 or a timedelta, not {time_window!r}")
+        o.time_window_seconds = time_window
+    keep = None
+    if isinstance(source_priority, (str, bytes)):
+        raise InvalidArgumentError("source_priority must be a sequence of outlet names, not one string")
+    names = [_cstr(s, "source_priority entry") for s in source_priority]
+    if names:
+        keep = (c_char_p * len(names))(*names)
+        o.source_priority = keep
+        o.source_priority_count = len(names)
+    return o, keep
+
+
+# ---------------------------------------------------------------- the deduplicator
+
+class Deduplicator:
+    """Finds retellings online and keeps them as stories (retold::deduplicator through the C ABI).
+
+    Keyword options (None = the library's default): embedding ("builtin", "external", "none"),
+    dimension, shingle ("word", "character"), shingle_size, num_hashes, minhash_scheme,
+    minhash_seed, lsh_threshold, lsh_bands, lsh_rows, jaccard_threshold, cosine_threshold,
+    combined_weight_jaccard, combined_threshold, time_window (seconds or timedelta),
+    max_document_bytes, threads, source_priority (outlets, best first), keep_text,
+    strip_boilerplate, casefold, replace_invalid_utf8, vector_candidates, vector_index
+    ("automatic", "flat", "ivf"), ivf_min_size, nlist, nprobe, scalar_quantization.
+
+    Thread safety: one Deduplicator may be used from many threads; the C library does the
+    locking (queries run in parallel, adds serialize) and ctypes releases the GIL during calls.
+    close() waits for calls in progress and is idempotent; the garbage collector closes a
+    forgotten one.
+    """
+
+    __slots__ = ("_handle", "_lock", "_idle", "_active", "__weakref__")
+
+    def __init__(self, **options):
+        self._handle = None
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._active = 0
+        opts, keep = _build_options(**options)
+        handle = N.DedupP()
+        check(_lib.retold_dedup_new(byref(handle), byref(opts)))
+        del keep
+        self._handle = handle
+
+    @classmethod
+    def load(cls, path, **overrides) -> "Deduplicator":
+        """Loads a state written by save(). Without overrides every saved option is kept; with
+        overrides, runtime options given replace the saved ones and the others take the
+        library defaults (structural options must match the saved ones: IncompatibleError).
+        NotFoundError when `path` holds no state, CorruptedStateError for a damaged one."""
+        self = cls.__new__(cls)
+        self._handle = None
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._active = 0
+        handle = N.DedupP()
+        p = _cstr(path, "path")
+        if overrides:
+            opts, keep = _build_options(**overrides)
+            rc = _lib.retold_dedup_load(byref(handle), p, byref(opts))
+            del keep
+        else:
+            rc = _lib.retold_dedup_load(byref(handle), p, None)
+        check(rc)
+        self._handle = handle
+        return self
+
+    # -- lifetime: a call holds the handle; close() waits until no call holds it
+
+    def _enter(self):
+        with self._lock:
+            h = self._handle
+            if h is None:
+                raise ClosedError("the Deduplicator is closed")
+            self._active += 1
+            return h
+
+    def _leave(self):
+        with self._lock:
+            self._active -= 1
+            if self._active == 0:
+                self._idle.notify_all()
+
+    def close(self) -> None:
+        """Releases the native state. Idempotent; waits for calls running in other threads."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            return
+        with lock:
+            h = self._handle
+            if h is None:
+                return
+            self._handle = None  # new calls now fail with ClosedError
+            while self._active:
+                self._idle.wait()
+        _lib.retold_dedup_free(h)
+
+    @property
+    def closed(self) -> bool:
+        return self._handle is None
+
+    def __enter__(self) -> "Deduplicator":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: nothing sensible left to do
+            pass
+
+    def __repr__(self) -> str:
+        if self._handle is None:
+            return "<retold.Deduplicator closed>"
+        s = self.stats()
+        return f"<retold.Deduplicator documents={s.documents} clusters={s.clusters}>"
+
+    # -- adding
+
+    def add(self, id: str, text: Union[str, bytes], *, timestamp: Timestamp = None,
+            source: Optional[str] = None, title: Optional[Union[str, bytes]] = None,
+            vector=None) -> AddResult:
+        """Adds one report and assigns it to a story. Raises DuplicateIdError, InvalidUtf8Error,
+        TooLargeError, InvalidArgumentError, IncompatibleError (vector); nothing is stored then."""
+        doc = N.Document()
+        keep = _fill_document(doc, id, text, timestamp, source, title, vector)
+        res = N.AddResult()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_add(h, byref(doc), byref(res))
+        finally:
+            self._leave()
+        del keep
+        if rc:
+            raise error_for(rc)
+        return _add_result(res)
+
+    def add_many(self, documents: Iterable, *, batch_size: int = 1024) -> List[AddResult]:
+        """Adds reports in order, as add() on each would, computing their features on the
+        library's worker threads. Items are Document objects, Mappings with the same keys (id,
+        text, timestamp, source, title, vector) or (id, text) pairs. A bad document does not
+        stop the others: its AddResult carries the exception in `error`."""
+        if batch_size <= 0:
+            raise InvalidArgumentError("batch_size must be > 0")
+        results: List[AddResult] = []
+        chunk: list = []
+        for item in documents:
+            chunk.append(item)
+            if len(chunk) == batch_size:
+                results.extend(self._add_chunk(chunk))
+                chunk = []
+        if chunk:
+            results.extend(self._add_chunk(chunk))
+        return results
+
+    def _add_chunk(self, items: list) -> List[AddResult]:
+        out: List[Optional[AddResult]] = [None] * len(items)
+        sent: List[int] = []      # caller index of each document handed to the library
+        structs: List[N.Document] = []
+        keep = []
+        for i, item in enumerate(items):
+            doc = N.Document()
+            try:
+                if isinstance(item, Document):
+                    fields = (item.id, item.text, item.timestamp, item.source, item.title, item.vector)
+                elif isinstance(item, Mapping):
+                    fields = (item["id"], item["text"], item.get("timestamp"), item.get("source"),
+                              item.get("title"), item.get("vector"))
+                else:
+                    doc_id, text = item
+                    fields = (doc_id, text, None, None, None, None)
+                keep.append(_fill_document(doc, *fields))
+            except (RetoldError, TypeError, ValueError, KeyError) as e:
+                # refused before the library saw it
+                err = e if isinstance(e, RetoldError) else InvalidArgumentError(f"document {i}: {e!r}")
+                out[i] = AddResult(0, False, 0, None, err)
+                continue
+            sent.append(i)
+            structs.append(doc)
+        n = len(structs)
+        if n:
+            docs = (N.Document * n)(*structs)
+            results = (N.AddResult * n)()
+            added = c_uint64()
+            h = self._enter()
+            try:
+                rc = _lib.retold_dedup_add_batch(h, docs, n, results, byref(added))
+                first_message = _lib.retold_last_error().decode("utf-8", "replace")
+            finally:
+                self._leave()
+            check(rc)
+            # The library's message names the first document it skipped as docs[k] (k counts
+            # the documents sent); say the caller's index instead.
+            first = _FIRST_SKIPPED.match(first_message) if added.value < n else None
+            first_k = int(first.group(1)) if first else -1
+            for k in range(n):
+                r = results[k]
+                i = sent[k]
+                if r.status == N.OK:
+                    out[i] = _add_result(r)
+                    continue
+                if k == first_k:
+                    msg = f"docs[{i}]: {first_message[first.end():]}"
+                else:
+                    msg = (f"docs[{i}] ({structs[k].id.decode('utf-8', 'replace')!r}) skipped: "
+                           f"{_lib.retold_error_name(r.status).decode()}")
+                out[i] = AddResult(0, False, 0, None, error_for(r.status, msg))
+        del keep
+        return out  # type: ignore[return-value]
+
+    # -- queries
+
+    def _query_options(self, top_k, include_rejected, timestamp):
+        q = N.QueryOptions()
+        q.version = N.QUERY_OPTIONS_VERSION
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 0 <= top_k < 1 << 32:
+            raise InvalidArgumentError(f"top_k must be a non-negative integer, not {top_k!r}")
+        q.top_k = top_k
+        q.include_rejected = 1 if include_rejected else 0
+        if timestamp is not None:
+            q.has_timestamp = 1
+            q.timestamp = _timestamp(timestamp)
+        return q
+
+    def query(self, text: Union[str, bytes], *, top_k: int = 10, include_rejected: bool = False,
+              timestamp: Timestamp = None) -> List[Match]:
+        """Stored reports most similar to `text`, best first (nothing is stored). With
+        `timestamp`, the configured time window applies around it."""
+        t = _text(text, "text")
+        q = self._query_options(top_k, include_rejected, timestamp)
+        m = N.MatchList()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_query(h, t, len(t), byref(q), byref(m))
+            try:
+                if rc:
+                    raise error_for(rc)
+                return _matches(m)
+            finally:
+                _lib.retold_match_list_dispose(byref(m))
+        finally:
+            self._leave()
+
+    def query_vector(self, vector, *, top_k: int = 10, include_rejected: bool = False,
+                     timestamp: Timestamp = None) -> List[Match]:
+        """As query(), by an embedding (cosine only). IncompatibleError for a wrong dimension or
+        when embeddings are disabled."""
+        ptr, n, keep = _floats(vector)
+        q = self._query_options(top_k, include_rejected, timestamp)
+        m = N.MatchList()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_query_vector(h, ptr, n, byref(q), byref(m))
+            try:
+                if rc:
+                    raise error_for(rc)
+                return _matches(m)
+            finally:
+                _lib.retold_match_list_dispose(byref(m))
+        finally:
+            self._leave()
+            del keep
+
+    # -- lookups
+
+    def contains(self, id: str) -> bool:
+        out = c_int32()
+        b = _cstr(id, "id")
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_contains(h, b, byref(out))
+        finally:
+            self._leave()
+        if rc:
+            raise error_for(rc)
+        return bool(out.value)
+
+    __contains__ = contains
+
+    def __len__(self) -> int:
+        return self.stats().documents
+
+    def cluster_of(self, id: str) -> int:
+        """The story id of a stored report; NotFoundError otherwise."""
+        out = c_uint64()
+        b = _cstr(id, "id")
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_cluster_of(h, b, byref(out))
+        finally:
+            self._leave()
+        if rc:
+            raise error_for(rc)
+        return out.value
+
+    def representative_of(self, id: str) -> str:
+        """The representative report of the story of `id`; NotFoundError for an unknown id."""
+        b = _cstr(id, "id")
+        needed = c_uint64()
+        buf = create_string_buffer(128)
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_representative_of(h, b, buf, len(buf), byref(needed))
+            if rc == N.EBUFSIZE:
+                buf = create_string_buffer(needed.value + 1)
+                rc = _lib.retold_dedup_representative_of(h, b, buf, len(buf), byref(needed))
+        finally:
+            self._leave()
+        if rc:
+            raise error_for(rc)
+        return buf.raw[:needed.value].decode()
+
+    def cluster(self, cluster_id: int) -> Cluster:
+        """One story; NotFoundError for an unknown id."""
+        cl = N.ClusterList()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_cluster(h, cluster_id, byref(cl))
+            try:
+                if rc:
+                    raise error_for(rc)
+                return _clusters(cl)[0]
+            finally:
+                _lib.retold_cluster_list_dispose(byref(cl))
+        finally:
+            self._leave()
+
+    def clusters(self, min_members: int = 1) -> List[Cluster]:
+        """All stories with at least `min_members` members, by increasing id."""
+        cl = N.ClusterList()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_clusters(h, min_members, byref(cl))
+            try:
+                if rc:
+                    raise error_for(rc)
+                return _clusters(cl)
+            finally:
+                _lib.retold_cluster_list_dispose(byref(cl))
+        finally:
+            self._leave()
+
+    def explain(self, id_a: str, id_b: str) -> Explanation:
+        """Why two stored reports match or not (shared terms need keep_text=True)."""
+        a, b = _cstr(id_a, "id_a"), _cstr(id_b, "id_b")
+        e = N.Explanation()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_explain(h, a, b, byref(e))
+            try:
+                if rc:
+                    raise error_for(rc)
+                terms = tuple(e.shared_terms[i].decode() for i in range(e.shared_term_count))
+                return Explanation(_scores(e.scores), terms, e.shared_passage.decode())
+            finally:
+                _lib.retold_explanation_dispose(byref(e))
+        finally:
+            self._leave()
+
+    def stats(self) -> Stats:
+        s = N.Stats()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_stats(h, byref(s))
+        finally:
+            self._leave()
+        check(rc)
+        return Stats(s.documents, s.clusters, s.multi_member_clusters, s.documents_added_total,
+                     s.documents_removed_total, s.memory_bytes)
+
+    @property
+    def options(self) -> dict:
+        """The options in force, every default resolved."""
+        o = N.DedupOptions()
+        check(_lib.retold_dedup_options_init(byref(o), N.DEDUP_OPTIONS_VERSION))
+        h = self._enter()
+        try:
+            check(_lib.retold_dedup_get_options(h, byref(o)))
+            priority = [o.source_priority[i].decode() for i in range(o.source_priority_count)]
+        finally:
+            self._leave()
+        inv = lambda table, v: next(k for k, x in table.items() if x == v and k is not None)
+        return {
+            "embedding": inv(_EMBEDDING, o.embedding_mode),
+            "dimension": o.embedding_dimension,
+            "shingle": inv(_SHINGLE, o.shingle_kind),
+            "shingle_size": o.shingle_size,
+            "num_hashes": o.num_hashes,
+            "minhash_scheme": inv(_SCHEME, o.minhash_scheme),
+            "minhash_seed": o.minhash_seed,
+            "lsh_threshold": o.lsh_threshold,
+            "lsh_bands": o.lsh_bands,
+            "lsh_rows": o.lsh_rows,
+            "jaccard_threshold": o.jaccard_threshold,
+            "cosine_threshold": o.cosine_threshold,
+            "combined_weight_jaccard": o.combined_weight_jaccard,
+            "combined_threshold": o.combined_threshold,
+            "time_window": o.time_window_seconds,
+            "max_document_bytes": o.max_document_bytes,
+            "threads": o.threads,
+            "source_priority": priority,
+            "keep_text": bool(o.flags & N.FLAG_KEEP_TEXT),
+            "strip_boilerplate": not o.flags & N.FLAG_KEEP_BOILERPLATE,
+            "casefold": not o.flags & N.FLAG_KEEP_CASE,
+            "replace_invalid_utf8": bool(o.flags & N.FLAG_REPLACE_INVALID_UTF8),
+            "vector_candidates": o.vector_candidates,
+            "vector_index": inv(_VINDEX, o.vector_index_kind),
+            "ivf_min_size": o.vector_index_ivf_min_size,
+            "nlist": o.vector_index_nlist,
+            "nprobe": o.vector_index_nprobe,
+            "scalar_quantization": bool(o.flags & N.FLAG_SCALAR_QUANTIZATION),
+        }
+
+    # -- mutation
+
+    def remove(self, id: str) -> None:
+        """Removes a stored report; NotFoundError when the id is unknown."""
+        b = _cstr(id, "id")
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_remove(h, b)
+        finally:
+            self._leave()
+        check(rc)
+
+    def evict_before(self, cutoff: Timestamp) -> int:
+        """Removes every report older than `cutoff`; returns how many."""
+        n = c_uint64()
+        ts = _timestamp(cutoff)
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_evict_before(h, ts, byref(n))
+        finally:
+            self._leave()
+        check(rc)
+        return n.value
+
+    # -- persistence
+
+    def save(self, path) -> None:
+        """Writes the whole state into directory `path` atomically (RetoldIOError on failure)."""
+        p = _cstr(path, "path")
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_save(h, p)
+        finally:
+            self._leave()
+        check(rc)
+
+    # -- features alone
+
+    def compute_embedding(self, text: Union[str, bytes]):
+        """The embedding this deduplicator gives `text`: a numpy float32 array when numpy is
+        installed, else array.array('f'); empty with embedding "none" or "external"."""
+        t = _text(text, "text")
+        dim = c_uint64()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_compute_embedding(h, t, len(t), None, 0, byref(dim))
+            if rc not in (N.OK, N.EBUFSIZE):
+                raise error_for(rc)
+            n = dim.value
+            if _np is not None:
+                out = _np.empty(n, dtype=_np.float32)
+                ptr = out.ctypes.data_as(_FloatP)
+            else:
+                out = array.array("f", bytes(4 * n))
+                ptr = cast((c_float * n).from_buffer(out), _FloatP) if n else None
+            if n:
+                check(_lib.retold_dedup_compute_embedding(h, t, len(t), ptr, n, byref(dim)))
+            return out
+        finally:
+            self._leave()
+
+    def compute_signature(self, text: Union[str, bytes]) -> "Signature":
+        """The MinHash signature this deduplicator gives `text` (nothing stored)."""
+        t = _text(text, "text")
+        sig = N.SignatureP()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_compute_signature(h, t, len(t), byref(sig))
+        finally:
+            self._leave()
+        check(rc)
+        return Signature._wrap(sig)
+
+
+class Signature:
+    """An immutable MinHash signature with the configuration that made it. Thread-safe."""
+
+    __slots__ = ("_handle",)
+
+    def __init__(self):
+        raise TypeError("use Deduplicator.compute_signature() or Signature.from_bytes()")
+
+    @classmethod
+    def _wrap(cls, handle) -> "Signature":
+        self = object.__new__(cls)
+        self._handle = handle
+        return self
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Signature":
+        """Parses to_bytes() output. CorruptedStateError for damaged bytes, IncompatibleError
+        for an unknown format version."""
+        data = bytes(data)
+        buf = (c_uint8 * len(data)).from_buffer_copy(data)
+        sig = N.SignatureP()
+        check(_lib.retold_signature_deserialize(byref(sig), buf, len(data)))
+        return cls._wrap(sig)
+
+    def _h(self):
+        if self._handle is None:
+            raise ClosedError("the Signature is closed")
+        return self._handle
+
+    def values(self) -> List[int]:
+        """The num_hashes MinHash values."""
+        h = self._h()
+        n = c_uint64()
+        rc = _lib.retold_signature_values(h, None, 0, byref(n))
+        if rc not in (N.OK, N.EBUFSIZE):
+            raise error_for(rc)
+        buf = (c_uint32 * n.value)()
+        check(_lib.retold_signature_values(h, buf, n.value, byref(n)))
+        return list(buf)
+
+    def to_bytes(self) -> bytes:
+        """The portable serialized form (little-endian, with magic, version, scheme and seed)."""
+        h = self._h()
+        n = c_uint64()
+        rc = _lib.retold_signature_serialize(h, None, 0, byref(n))
+        if rc not in (N.OK, N.EBUFSIZE):
+            raise error_for(rc)
+        buf = (c_uint8 * n.value)()
+        check(_lib.retold_signature_serialize(h, buf, n.value, byref(n)))
+        return bytes(buf)
+
+    def jaccard(self, other: "Signature") -> float:
+        """Estimated Jaccard similarity; IncompatibleError across configurations."""
+        if not isinstance(other, Signature):
+            raise TypeError("jaccard() needs another Signature")
+        out = c_double()
+        check(_lib.retold_signature_jaccard(self._h(), other._h(), byref(out)))
+        return out.value
+
+    def __len__(self) -> int:
+        n = c_uint64()
+        rc = _lib.retold_signature_values(self._h(), None, 0, byref(n))
+        if rc not in (N.OK, N.EBUFSIZE):
+            raise error_for(rc)
+        return n.value
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Signature) and self.to_bytes() == other.to_bytes()
+
+    __hash__ = None
+
+    def close(self) -> None:
+        h, self._handle = self._handle, None
+        if h is not None:
+            _lib.retold_signature_free(h)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
