@@ -310,13 +310,17 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
 
   // Nothing can fail from here on: reserve first so the commit below is all-or-nothing.
   const auto slot = static_cast<std::uint32_t>(ids.size());
-  ids.reserve(slot + 1);
-  timestamps.reserve(slot + 1);
-  sources.reserve(slot + 1);
-  text_lengths.reserve(slot + 1);
-  join_scores.reserve(slot + 1);
-  if (dim) vectors.reserve(vectors.size() + dim);
-  if (opts.keep_text) texts.reserve(slot + 1);
+  // Geometric growth: reserve(size + 1) would reallocate (and copy everything) on every insert.
+  auto room_for = [](auto& v, std::size_t extra) {
+    if (v.capacity() < v.size() + extra) v.reserve(std::max(v.size() + extra, 2 * v.capacity()));
+  };
+  room_for(ids, 1);
+  room_for(timestamps, 1);
+  room_for(sources, 1);
+  room_for(text_lengths, 1);
+  room_for(join_scores, 1);
+  if (dim) room_for(vectors, dim);
+  if (opts.keep_text) room_for(texts, 1);
   lsh.insert(slot, f.signature);
   if (vectors_index && !defer_vector_add) {
     try {
