@@ -300,6 +300,13 @@ TEST(StateDirectory, NoStateIsNotFound) {
   expect_error([&] { load_state_directory(d.path() / "nope", wanted()); }, errc::not_found, "does not exist");
 }
 
+TEST(StateDirectory, LostManifestWithPartsIsCorruptionNotAnEmptyState) {
+  temp_dir d;
+  save_state_directory(d.path(), sample_parts(1));
+  fs::remove(d.path() / "MANIFEST");
+  expect_error([&] { load_state_directory(d.path(), wanted()); }, errc::corrupted_state, "no MANIFEST");
+}
+
 TEST(StateDirectory, MissingPartNamesTheFile) {
   temp_dir d;
   save_state_directory(d.path(), sample_parts(1));

@@ -525,8 +525,18 @@ std::vector<state_part> load_state_directory(const std::filesystem::path& dir, s
   const auto mpath = dir / kManifestName;
   std::error_code ec;
   if (!std::filesystem::exists(mpath, ec)) {
-    if (std::filesystem::is_directory(dir, ec))
+    if (std::filesystem::is_directory(dir, ec)) {
+      // Part files without a MANIFEST are a damaged state, not an empty one: treating it as
+      // "no state" would let the next save start afresh and delete those files.
+      std::size_t orphans = 0;
+      for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+        if (generation_of(entry.path().filename().string())) ++orphans;
+      if (orphans > 0)
+        throw error(errc::corrupted_state, "state directory " + dir.string() + " has no MANIFEST but holds " +
+                                               std::to_string(orphans) +
+                                               " part file(s) of a saved state: the MANIFEST was lost");
       throw error(errc::not_found, "state directory " + dir.string() + " holds no MANIFEST (no saved state)");
+    }
     throw error(errc::not_found, "state directory " + dir.string() + " does not exist");
   }
   const auto mpayload = read_state_file(mpath, kManifestKind, kManifestVersion);
