@@ -1,0 +1,444 @@
+"""End-to-end tests of the `retold` tool: seeds, generated inputs, formats, bad input, state.
+
+Run through CTest (RETOLD_BIN and RETOLD_SEEDS_DIR are set there) or by hand:
+    RETOLD_BIN=build/tools/retold RETOLD_SEEDS_DIR=seeds python3 -m pytest tests/cli
+"""
+import csv
+import gzip
+import io
+import json
+import os
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+BIN = os.environ.get("RETOLD_BIN", "retold")
+SEEDS = Path(os.environ.get("RETOLD_SEEDS_DIR", Path(__file__).resolve().parents[2] / "seeds"))
+SOURCE_PRIORITY = "Reuters,AP,AFP,dpa,CTK,UNN,Ukrinform,RFE/RL,UNIAN"
+
+
+def run(*args, input=None, check=True):
+    p = subprocess.run([BIN, *map(str, args)], input=input, capture_output=True)
+    if check and p.returncode != 0:
+        raise AssertionError(f"retold {' '.join(map(str, args))} exited {p.returncode}:\n{p.stderr.decode()}")
+    return p
+
+
+def clusters_of(stdout: bytes):
+    return [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
+
+
+def membership(clusters):
+    """Story membership as a set of frozensets of ids (ids of stories are compared separately)."""
+    return {frozenset(m["id"] for m in c["members"]) for c in clusters}
+
+
+# ---- a small synthetic corpus: stories with copies and light edits
+
+WORDS = [f"w{i}" for i in range(3000)]
+
+
+def make_corpus(n_stories=300, seed=1, start=1709251200, span_days=20):
+    rng = random.Random(seed)
+    docs = []
+    for s in range(n_stories):
+        t0 = start + int(rng.random() * span_days * 86400)
+        topic = [f"topic{s}x{k}" for k in range(8)]
+        sentences = []
+        for _ in range(rng.randint(12, 20)):
+            sentences.append(" ".join(rng.choice(topic) if rng.random() < 0.15 else rng.choice(WORDS)
+                                      for _ in range(rng.randint(8, 16))) + ".")
+        docs.append({"id": f"s{s}-o", "source": "Reuters", "timestamp": t0, "title": f"Story {s}",
+                     "text": " ".join(sentences)})
+        for c in range(rng.choice([0, 0, 1, 2])):
+            edited = [x for i, x in enumerate(sentences) if i != rng.randrange(len(sentences))]
+            docs.append({"id": f"s{s}-c{c}", "source": rng.choice(["AP", "UNN", "Daily"]),
+                         "timestamp": t0 + rng.randint(60, 86400), "title": f"Story {s} (copy)",
+                         "text": "(Agency) - " + " ".join(edited) + " Subscribe for more."})
+    docs.sort(key=lambda d: (d["timestamp"], d["id"]))
+    return docs
+
+
+def write_jsonl(path, docs):
+    with open(path, "w", encoding="utf-8") as f:
+        for d in docs:
+            f.write(json.dumps(d, ensure_ascii=False) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    d = tmp_path_factory.mktemp("gen")
+    docs = make_corpus()
+    return docs, write_jsonl(d / "all.jsonl", docs)
+
+
+# ---- help and usage
+
+@pytest.mark.parametrize("sub,flag", [("dedup", "--state"), ("query", "--top-k"), ("stats", "--json"),
+                                      ("export", "--min-members")])
+def test_every_subcommand_has_help(sub, flag):
+    p = run(sub, "--help")
+    assert flag in p.stdout.decode()
+
+
+def test_unknown_option_is_a_usage_error():
+    p = run("dedup", "--no-such-option", check=False)
+    assert p.returncode != 0
+    assert b"no-such-option" in p.stderr
+
+
+# ---- the sample corpus against its golden clusters
+
+def seed_run(*extra):
+    p = run("dedup", SEEDS / "corpus.jsonl", "--source-priority", SOURCE_PRIORITY, "--no-progress", *extra)
+    return clusters_of(p.stdout), p
+
+
+def golden():
+    return json.loads((SEEDS / "expected_clusters.json").read_text())
+
+
+def test_seeds_every_document_once_and_no_false_merges():
+    clusters, _ = seed_run()
+    ids = [m["id"] for c in clusters for m in c["members"]]
+    corpus_ids = [json.loads(l)["id"] for l in (SEEDS / "corpus.jsonl").read_text().splitlines() if l.strip()]
+    assert sorted(ids) == sorted(corpus_ids)
+    story_of = {m: i for i, s in enumerate(golden()["stories"]) for m in s["members"]}
+    for c in clusters:
+        stories = {story_of[m["id"]] for m in c["members"]}
+        assert len(stories) == 1, f"cluster {c['cluster_id']} merges different stories: {c['members']}"
+
+
+def test_seeds_copies_found_with_expected_representative():
+    clusters, _ = seed_run()
+    cluster_of = {m["id"]: c for c in clusters for m in c["members"]}
+    for s in golden()["stories"]:
+        lexical = [m for m in s["members"] if m not in s.get("paraphrase_members", [])]
+        got = {cluster_of[m]["cluster_id"] for m in lexical}
+        assert len(got) == 1, f"story {s['name']}: copies split over clusters {got}"
+        assert cluster_of[lexical[0]]["representative"] == s["representative"], s["name"]
+
+
+def test_seeds_match_golden_clusters_exactly():
+    clusters, _ = seed_run()
+    want = {frozenset(s["members"]) for s in golden()["stories"]}
+    assert membership(clusters) == want
+
+
+def test_seed_output_fields_and_summary():
+    _, p = seed_run("--json")
+    summary = json.loads(p.stderr.decode().strip().splitlines()[-1])
+    assert summary["documents_read"] == 22 and summary["documents_added"] == 22
+    assert summary["new_stories"] + summary["retellings"] == 22
+    assert summary["skipped"]["total"] == 0
+    for stage in ("load_state", "read_parse", "add_batch", "write_clusters", "save_state", "total"):
+        assert stage in summary["stage_seconds"]
+    c = clusters_of(p.stdout)[0]
+    assert {"cluster_id", "representative", "leader", "size", "members"} <= c.keys()
+    assert {"id", "timestamp", "source", "score", "jaccard", "decided_by"} <= c["members"][0].keys()
+
+
+# ---- determinism: threads and batch sizes do not change the output
+
+def test_same_output_whatever_threads_and_batch_size(corpus):
+    _, path = corpus
+    outs = set()
+    for threads, batch in [(1, 4096), (2, 4096), (2, 7), (1, 1)]:
+        p = run("dedup", path, "--threads", threads, "--batch-size", batch, "-q")
+        outs.add(p.stdout)
+    assert len(outs) == 1
+
+
+def test_generated_corpus_finds_planted_copies(corpus):
+    docs, path = corpus
+    clusters = clusters_of(run("dedup", path, "-q").stdout)
+    cluster_of = {m["id"]: c["cluster_id"] for c in clusters for m in c["members"]}
+    copies = [d["id"] for d in docs if "-c" in d["id"]]
+    found = sum(cluster_of[c] == cluster_of[c.split("-")[0] + "-o"] for c in copies)
+    assert found >= 0.95 * len(copies), f"only {found} of {len(copies)} planted copies joined their original"
+    originals = [d["id"] for d in docs if d["id"].endswith("-o")]
+    assert len({cluster_of[o] for o in originals}) >= 0.98 * len(originals), "originals of different stories merged"
+
+
+# ---- incremental runs: day 1 then day 2 == days 1 and 2 at once
+
+def test_incremental_equals_all_at_once(corpus, tmp_path):
+    docs, path = corpus
+    half = len(docs) // 2
+    day1 = write_jsonl(tmp_path / "day1.jsonl", docs[:half])
+    day2 = write_jsonl(tmp_path / "day2.jsonl", docs[half:])
+    run("dedup", day1, "--state", tmp_path / "inc", "-q", "-o", "none")
+    p2 = run("dedup", day2, "--state", tmp_path / "inc", "-q", "--json", "-o", "none")
+    assert json.loads(p2.stderr.decode().splitlines()[-1])["state_loaded"] is True
+    run("dedup", path, "--state", tmp_path / "once", "-q", "-o", "none")
+    inc = run("export", "--state", tmp_path / "inc").stdout
+    once = run("export", "--state", tmp_path / "once").stdout
+    assert clusters_of(inc) == clusters_of(once)  # same ids, members, scores
+
+
+def test_cluster_ids_stable_across_nights(corpus, tmp_path):
+    docs, _ = corpus
+    half = len(docs) // 2
+    run("dedup", write_jsonl(tmp_path / "d1.jsonl", docs[:half]), "--state", tmp_path / "s", "-q", "-o", "none")
+    before = {c["cluster_id"]: c for c in clusters_of(run("export", "--state", tmp_path / "s").stdout)}
+    run("dedup", write_jsonl(tmp_path / "d2.jsonl", docs[half:]), "--state", tmp_path / "s", "-q", "-o", "none")
+    after = {c["cluster_id"]: c for c in clusters_of(run("export", "--state", tmp_path / "s").stdout)}
+    for cid, c in before.items():
+        old = [m["id"] for m in c["members"]]
+        assert [m["id"] for m in after[cid]["members"]][: len(old)] == old
+
+
+def test_duplicate_id_across_nights_is_skipped(tmp_path):
+    run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "-q", "-o", "none")
+    p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "--json", "-o", "none")
+    s = json.loads(p.stderr.decode().splitlines()[-1])
+    assert s["skipped"]["by_reason"] == {"duplicate_id": 22}
+    assert b"corpus.jsonl:1: skipped (duplicate_id)" in p.stderr
+
+
+# ---- input forms: stdin, gzip, CSV, field names
+
+def test_stdin_gzip_and_file_give_the_same_stories(tmp_path):
+    plain = run("dedup", SEEDS / "corpus.jsonl", "-q").stdout
+    raw = (SEEDS / "corpus.jsonl").read_bytes()
+    assert run("dedup", "-", "-q", input=raw).stdout == plain
+    assert run("dedup", "-q", input=raw).stdout == plain
+    gz = tmp_path / "c.jsonl.gz"
+    gz.write_bytes(gzip.compress(raw))
+    assert run("dedup", gz, "-q").stdout == plain
+    disguised = tmp_path / "c.jsonl"  # gzip content without the extension: found by magic
+    disguised.write_bytes(gzip.compress(raw))
+    assert run("dedup", disguised, "-q").stdout == plain
+    assert run("dedup", "-", "-q", input=gzip.compress(raw)).stdout == plain
+
+
+def test_csv_with_quotes_and_newlines_and_renamed_fields(tmp_path):
+    rows = [json.loads(l) for l in (SEEDS / "corpus.jsonl").read_text().splitlines() if l.strip()]
+    path = tmp_path / "c.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, quoting=csv.QUOTE_MINIMAL)
+        w.writerow(["doc_id", "body", "title", "published", "source"])
+        for r in rows:
+            w.writerow([r["id"], r["text"], r["title"], r["timestamp"], r["source"]])
+    assert "\n" in rows[0]["text"]  # multi-line quoted fields are exercised
+    got = run("dedup", path, "--id-field", "doc_id", "--text-field", "body", "--timestamp-field", "published",
+              "-q").stdout
+    assert got == run("dedup", SEEDS / "corpus.jsonl", "-q").stdout
+    tsv = tmp_path / "c.tsv"
+    with open(tsv, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, delimiter="\t")
+        w.writerow(["id", "text", "title", "timestamp", "source"])
+        for r in rows:
+            w.writerow([r["id"], r["text"], r["title"], r["timestamp"], r["source"]])
+    assert run("dedup", tsv, "-q").stdout == got
+
+
+def test_unix_seconds_and_iso_timestamps_are_equivalent(tmp_path):
+    rows = [json.loads(l) for l in (SEEDS / "corpus.jsonl").read_text().splitlines() if l.strip()]
+    from datetime import datetime
+    for r in rows:
+        r["timestamp"] = int(datetime.strptime(r["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=__import__("datetime").timezone.utc).timestamp())
+    got = run("dedup", write_jsonl(tmp_path / "n.jsonl", rows), "-q").stdout
+    assert got == run("dedup", SEEDS / "corpus.jsonl", "-q").stdout
+
+
+# ---- bad input: reported with file and line, skipped; --strict stops
+
+BAD_LINES = [
+    (b'{"id": "ok-1", "text": "A perfectly fine report about the harbour strike in the capital."}', None),
+    (b'{"id": "broken", "text": "unterminated', "malformed_json"),
+    (b'["an", "array"]', "malformed_json"),
+    (b'{"text": "no id here at all"}', "missing_field"),
+    (b'{"id": "no-text"}', "missing_field"),
+    (b'{"id": "bad-utf8", "text": "caf\xc3\x28 au lait"}', "invalid_utf8"),
+    (b'{"id": "empty", "text": "   "}', "empty_text"),
+    (b'{"id": "huge", "text": "' + b"x" * 3000 + b'"}', "too_large"),
+    (b'{"id": "ok-1", "text": "The same id again, with another text about grain exports."}', "duplicate_id"),
+    (b'{"id": "bad-ts", "text": "Some text about the budget vote.", "timestamp": "yesterday"}', "bad_timestamp"),
+    (b'{"id": 42, "text": "Numeric ids are accepted as their decimal text.", "timestamp": 1709251200}', None),
+    (b'{"id": "wrong-type", "text": 17}', "wrong_type"),
+    (b'', None),  # blank lines are ignored
+    (b'{"id": "ok-2", "text": "Another fine report, on the storm over the coast.", "title": null}', None),
+]
+
+
+def bad_file(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_bytes(b"\n".join(l for l, _ in BAD_LINES) + b"\n")
+    return path
+
+
+def test_bad_lines_are_reported_with_line_numbers_and_skipped(tmp_path):
+    path = bad_file(tmp_path)
+    p = run("dedup", path, "--max-doc-bytes", "2000", "--state", tmp_path / "s", "--summary", tmp_path / "sum.json",
+            "-o", tmp_path / "out.jsonl")
+    err = p.stderr.decode()
+    for lineno, (_, reason) in enumerate(BAD_LINES, start=1):
+        if reason:
+            assert f"bad.jsonl:{lineno}: skipped ({reason})" in err, f"line {lineno} ({reason}) not reported:\n{err}"
+    summary = json.loads((tmp_path / "sum.json").read_text())
+    expected = {}
+    for _, reason in BAD_LINES:
+        if reason:
+            expected[reason] = expected.get(reason, 0) + 1
+    assert summary["skipped"]["by_reason"] == expected
+    assert summary["documents_added"] == 3
+    ids = {m["id"] for c in clusters_of((tmp_path / "out.jsonl").read_bytes()) for m in c["members"]}
+    assert ids == {"ok-1", "ok-2", "42"}
+
+
+def test_strict_fails_at_the_first_bad_line_and_saves_nothing(tmp_path):
+    p = run("dedup", bad_file(tmp_path), "--strict", "--state", tmp_path / "s", check=False)
+    assert p.returncode == 2
+    assert b"bad.jsonl:2: malformed_json" in p.stderr
+    assert not (tmp_path / "s" / "MANIFEST").exists()
+
+
+def test_bad_csv_records(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b'id,text\n'
+                     b'a,"fine text about the ceasefire talks"\n'
+                     b'b,too,many,columns\n'
+                     b'c,"an ""escaped"" quote, fine"\n'
+                     b'd,"bad \xff byte"\n')
+    p = run("dedup", path, "--json", "-o", tmp_path / "o.jsonl")
+    err = p.stderr.decode()
+    assert "bad.csv:3: skipped (malformed_csv)" in err
+    assert "bad.csv:5: skipped (invalid_utf8)" in err
+    assert json.loads(err.splitlines()[-1])["documents_added"] == 2
+    missing = tmp_path / "nocol.csv"
+    missing.write_text("key,body\nx,some text\n")
+    assert b"lacks the 'id' column" in run("dedup", missing, "-q", check=False).stderr or \
+        b"lacks the 'id' column" in run("dedup", missing, check=False).stderr
+
+
+def test_line_longer_than_the_limit_is_skipped(tmp_path):
+    path = tmp_path / "long.jsonl"
+    path.write_bytes(b'{"id": "long", "text": "' + b"word " * 4000 + b'"}\n'
+                     b'{"id": "short", "text": "a short report on the election result"}\n')
+    p = run("dedup", path, "--max-line-bytes", "1000", "--json", "-o", "none")
+    assert b"long.jsonl:1: skipped (too_large)" in p.stderr
+    assert json.loads(p.stderr.decode().splitlines()[-1])["documents_added"] == 1
+
+
+def test_missing_input_file_is_an_error():
+    p = run("dedup", "/nonexistent/input.jsonl", check=False)
+    assert p.returncode == 1
+    assert b"/nonexistent/input.jsonl" in p.stderr
+
+
+# ---- state: corruption gives clear errors naming the file, and nothing is overwritten
+
+@pytest.fixture()
+def saved_state(tmp_path):
+    state = tmp_path / "state"
+    run("dedup", SEEDS / "corpus.jsonl", "--state", state, "-q", "-o", "none")
+    return state
+
+
+def part_file(state, prefix):
+    return next(p for p in state.iterdir() if p.name.startswith(prefix))
+
+
+@pytest.mark.parametrize("damage,needle", [
+    ("truncate", b"truncated"),
+    ("flip", b"checksum"),
+    ("empty", b"truncated"),
+])
+def test_damaged_state_is_reported_with_the_file_name(saved_state, damage, needle):
+    part = part_file(saved_state, "documents.rtd")
+    data = bytearray(part.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        data[len(data) - 10] ^= 0x40
+    else:
+        data = b""
+    part.write_bytes(bytes(data))
+    before = sorted(p.name for p in saved_state.iterdir())
+    for args in (["stats"], ["export"], ["dedup", SEEDS / "corpus.jsonl", "-o", "none"]):
+        p = run(*args, "--state", saved_state, check=False)
+        assert p.returncode == 1, args
+        assert part.name.encode() in p.stderr and needle in p.stderr, p.stderr
+        assert b"corrupted_state" in p.stderr
+    assert sorted(p.name for p in saved_state.iterdir()) == before  # nothing rewritten
+
+
+def test_lost_manifest_is_not_mistaken_for_an_empty_state(saved_state):
+    (saved_state / "MANIFEST").unlink()
+    p = run("dedup", SEEDS / "corpus.jsonl", "--state", saved_state, "-o", "none", check=False)
+    assert p.returncode == 1 and b"no MANIFEST" in p.stderr
+
+
+def test_state_from_a_non_state_file(tmp_path):
+    state = tmp_path / "s"
+    state.mkdir()
+    (state / "MANIFEST").write_text("hello\n")
+    p = run("stats", "--state", state, check=False)
+    assert p.returncode == 1 and b"MANIFEST" in p.stderr and b"truncated" in p.stderr
+
+
+def test_stats_and_export_of_a_missing_state(tmp_path):
+    p = run("stats", "--state", tmp_path / "nope", check=False)
+    assert p.returncode == 1 and b"not_found" in p.stderr
+
+
+def test_stats_json(saved_state):
+    s = json.loads(run("stats", "--state", saved_state, "--json").stdout)
+    assert s["documents"] == 22 and s["embedding"] == "builtin"
+
+
+# ---- query
+
+def test_query_by_text_and_by_id(saved_state):
+    doc = json.loads((SEEDS / "corpus.jsonl").read_text().splitlines()[0])
+    res = json.loads(run("query", "--state", saved_state, "--text", doc["title"] + "\n\n" + doc["text"]).stdout)
+    assert res["matches"] and res["matches"][0]["id"] == doc["id"]
+    c = json.loads(run("query", "--state", saved_state, "--id", doc["id"]).stdout)
+    assert doc["id"] in [m["id"] for m in c["members"]]
+    lines = run("query", "--state", saved_state, SEEDS / "corpus.jsonl").stdout.decode().splitlines()
+    assert len(lines) == 22 and all(json.loads(l)["matches"] for l in lines)
+
+
+# ---- retention
+
+def test_retention_evicts_old_documents(tmp_path):
+    docs = make_corpus(n_stories=120, seed=3, span_days=60)
+    path = write_jsonl(tmp_path / "d.jsonl", docs)
+    p = run("dedup", path, "--retention-days", "30", "--state", tmp_path / "s", "--json", "-o", "none")
+    s = json.loads(p.stderr.decode().splitlines()[-1])
+    newest = max(d["timestamp"] for d in docs)
+    keep = sum(d["timestamp"] >= newest - 30 * 86400 for d in docs)
+    assert s["evicted"] == len(docs) - keep > 0
+    assert json.loads(run("stats", "--state", tmp_path / "s", "--json").stdout)["documents"] == keep
+
+
+# ---- crash: kill -9 the tool at random moments; the state always loads
+
+def test_kill_during_dedup_leaves_old_or_new_state(corpus, tmp_path):
+    docs, _ = corpus
+    state = tmp_path / "s"
+    run("dedup", write_jsonl(tmp_path / "base.jsonl", docs[:200]), "--state", state, "-q", "-o", "none")
+    counts = {200}
+    rng = random.Random(5)
+    kills = 0
+    for i in range(12):
+        night = write_jsonl(tmp_path / f"n{i}.jsonl", [dict(d, id=f"{d['id']}-n{i}") for d in docs[200:320]])
+        before = json.loads(run("stats", "--state", state, "--json").stdout)["documents"]
+        proc = subprocess.Popen([BIN, "dedup", str(night), "--state", str(state), "-q", "-o", "none"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, 0.6))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        after = json.loads(run("stats", "--state", state, "--json").stdout)["documents"]
+        assert after in (before, before + 120)
+        counts.add(after)
+    assert kills > 0
