@@ -144,9 +144,15 @@ def _text(value, what: str) -> bytes:
 
 def _cstr(value, what: str) -> bytes:
     """A NUL-terminated string argument (id, source, path)."""
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    b = _text(value, what)
+    if type(value) is str:  # the common case first: ids are str
+        try:
+            b = value.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise InvalidUtf8Error(f"{what} cannot be encoded as UTF-8: {e}") from None
+    else:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        b = _text(value, what)
     if b"\0" in b:
         raise InvalidArgumentError(f"{what} contains a NUL character")
     return b
@@ -388,18 +394,24 @@ class Deduplicator:
     # -- lifetime: a call holds the handle; close() waits until no call holds it
 
     def _enter(self):
-        with self._lock:
-            h = self._handle
-            if h is None:
-                raise ClosedError("the Deduplicator is closed")
-            self._active += 1
-            return h
+        # explicit acquire/release: this runs around every call, `with` costs more
+        lock = self._lock
+        lock.acquire()
+        h = self._handle
+        if h is None:
+            lock.release()
+            raise ClosedError("the Deduplicator is closed")
+        self._active += 1
+        lock.release()
+        return h
 
     def _leave(self):
-        with self._lock:
-            self._active -= 1
-            if self._active == 0:
-                self._idle.notify_all()
+        lock = self._lock
+        lock.acquire()
+        self._active -= 1
+        if not self._active and self._handle is None:  # close() is waiting
+            self._idle.notify_all()
+        lock.release()
 
     def close(self) -> None:
         """Releases the native state. Idempotent; waits for calls running in other threads."""
