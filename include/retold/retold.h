@@ -195,6 +195,7 @@ typedef struct retold_dedup_options {
 /*
  * Initializes `opts` exactly as RETOLD_DEDUP_OPTIONS_INIT for the given struct `version` (pass
  * RETOLD_DEDUP_OPTIONS_VERSION). RETOLD_EINVALID for a NULL `opts` or an unknown version.
+ * Thread-safe (touches only `opts`).
  */
 RETOLD_C_API int retold_dedup_options_init(retold_dedup_options *opts, uint32_t version);
 
@@ -263,7 +264,8 @@ typedef struct retold_query_options {
 
 #define RETOLD_QUERY_OPTIONS_INIT {RETOLD_QUERY_OPTIONS_VERSION, 10u, 0u, 0u, 0}
 
-/* Initializes `opts` as RETOLD_QUERY_OPTIONS_INIT. RETOLD_EINVALID on NULL or unknown version. */
+/* Initializes `opts` as RETOLD_QUERY_OPTIONS_INIT. RETOLD_EINVALID on NULL or unknown version.
+   Thread-safe (touches only `opts`). */
 RETOLD_C_API int retold_query_options_init(retold_query_options *opts, uint32_t version);
 
 /* One stored document similar to a query. `id` is owned by the list that holds the match. */
@@ -284,7 +286,8 @@ typedef struct retold_match_list {
   void *internal_; /* library bookkeeping: do not touch */
 } retold_match_list;
 
-/* Frees what the library allocated in `list` and zeroes it. NULL and empty lists are fine. */
+/* Frees what the library allocated in `list` and zeroes it. NULL and empty lists are fine.
+   A list is not synchronized: dispose it in one thread once no thread reads it. */
 RETOLD_C_API void retold_match_list_dispose(retold_match_list *list);
 
 /* A member of a story, with its scores against the story's leader when it joined. */
@@ -311,7 +314,8 @@ typedef struct retold_cluster_list {
   void *internal_; /* library bookkeeping: do not touch */
 } retold_cluster_list;
 
-/* Frees what the library allocated in `list` and zeroes it. NULL and empty lists are fine. */
+/* Frees what the library allocated in `list` and zeroes it. NULL and empty lists are fine.
+   Same threading rule as retold_match_list_dispose(). */
 RETOLD_C_API void retold_cluster_list_dispose(retold_cluster_list *list);
 
 /* Why two stored documents match or not. Ownership as retold_match_list. */
@@ -323,7 +327,8 @@ typedef struct retold_explanation {
   void *internal_;                 /* library bookkeeping: do not touch */
 } retold_explanation;
 
-/* Frees what the library allocated in `e` and zeroes it. NULL is fine. */
+/* Frees what the library allocated in `e` and zeroes it. NULL is fine. Same threading rule as
+   retold_match_list_dispose(). */
 RETOLD_C_API void retold_explanation_dispose(retold_explanation *e);
 
 /* Counters for monitoring. Plain data. */
@@ -345,7 +350,7 @@ typedef struct retold_dedup retold_dedup;
 /*
  * Creates an empty deduplicator. `opts` may be NULL for all defaults. On success *out is a new
  * handle owned by the caller (release with retold_dedup_free()); on failure *out is NULL.
- * RETOLD_EINVALID names the offending option.
+ * RETOLD_EINVALID names the offending option. Thread-safe (handles are independent).
  */
 RETOLD_C_API int retold_dedup_new(retold_dedup **out, const retold_dedup_options *opts);
 
@@ -490,7 +495,7 @@ typedef struct retold_signature retold_signature;
 RETOLD_C_API int retold_dedup_compute_signature(const retold_dedup *dedup, const char *text,
                                                 uint64_t text_len, retold_signature **out);
 
-/* Releases a signature. NULL is a no-op. */
+/* Releases a signature. NULL is a no-op. Must not race other calls on the same signature. */
 RETOLD_C_API void retold_signature_free(retold_signature *sig);
 
 /*
