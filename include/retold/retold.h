@@ -177,6 +177,9 @@ typedef struct retold_dedup_options {
   double cosine_threshold;
   double combined_weight_jaccard;
   double combined_threshold;
+  double copy_jaccard;            /* a document at least this close (estimated Jaccard) to any
+                                     member joins that member's story even if the leader is
+                                     further (copies of copies), in [0, 1] */
   int64_t time_window_seconds;    /* 0 = no window; else only documents this close can match */
   uint64_t max_document_bytes;    /* larger texts give RETOLD_ETOOLARGE; 0 = default (1 MiB) */
   uint32_t threads;               /* add_batch workers; 0 = one per hardware thread */
@@ -189,7 +192,8 @@ typedef struct retold_dedup_options {
   {                                                                                      \
     RETOLD_DEDUP_OPTIONS_VERSION, 0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u, RETOLD_DEFAULT_VALUE, \
         0u, 0u, 0u, 0u, 0u, 0u, 0u, RETOLD_DEFAULT_VALUE, RETOLD_DEFAULT_VALUE,          \
-        RETOLD_DEFAULT_VALUE, RETOLD_DEFAULT_VALUE, 0, 0u, 0u, 0u, 0                     \
+        RETOLD_DEFAULT_VALUE, RETOLD_DEFAULT_VALUE, RETOLD_DEFAULT_VALUE, 0, 0u, 0u, 0u, \
+        0                                                                                \
   }
 
 /*
@@ -464,8 +468,10 @@ RETOLD_C_API int retold_dedup_save(const retold_dedup *dedup, const char *dir);
 /*
  * Loads a state written by retold_dedup_save() into a new handle *out (caller-owned; NULL on
  * failure). `overrides` NULL keeps every saved option. Otherwise its runtime fields (scoring
- * thresholds, time window, source priority, max_document_bytes, threads, vector_candidates)
- * replace the saved ones, with placeholders meaning the library defaults, NOT the saved values;
+ * thresholds, copy_jaccard, time window, source priority, max_document_bytes, threads,
+ * vector_candidates)
+ * replace the saved ones, with placeholders meaning the library defaults, NOT the saved values
+ * (as in the C++ API: the overrides are taken as a whole);
  * its structural fields must be placeholders or equal the saved ones (RETOLD_EINCOMPATIBLE).
  * RETOLD_ENOTFOUND when `dir` holds no state, RETOLD_ECORRUPTED for a damaged one. Thread-safe.
  */

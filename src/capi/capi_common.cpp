@@ -125,6 +125,9 @@ retold::deduplicator_options to_cpp(const retold_dedup_options* o) {
   set_double(o->cosine_threshold, d.scoring.cosine_threshold);
   set_double(o->combined_weight_jaccard, d.scoring.combined_weight_jaccard);
   set_double(o->combined_threshold, d.scoring.combined_threshold);
+  set_double(o->copy_jaccard, d.copy_jaccard);
+  if (!(d.copy_jaccard >= 0.0 && d.copy_jaccard <= 1.0))
+    fail(RETOLD_EINVALID, "options.copy_jaccard must be in [0, 1]");
 
   switch (o->embedding_mode) {
     case RETOLD_EMBEDDING_BUILTIN:

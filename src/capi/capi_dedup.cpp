@@ -153,6 +153,7 @@ retold_dedup_options to_c_options(const retold_dedup& h) {
   c.cosine_threshold = o.scoring.cosine_threshold;
   c.combined_weight_jaccard = o.scoring.combined_weight_jaccard;
   c.combined_threshold = o.scoring.combined_threshold;
+  c.copy_jaccard = o.copy_jaccard;
   c.time_window_seconds = o.time_window_seconds;
   c.max_document_bytes = o.max_document_bytes;
   c.threads = o.threads;

@@ -172,6 +172,7 @@ static void test_options_init(void) {
   CHECK(a.cosine_threshold == b.cosine_threshold && b.cosine_threshold == RETOLD_DEFAULT_VALUE);
   CHECK(a.combined_weight_jaccard == b.combined_weight_jaccard);
   CHECK(a.combined_threshold == b.combined_threshold);
+  CHECK(a.copy_jaccard == b.copy_jaccard && b.copy_jaccard == RETOLD_DEFAULT_VALUE);
   CHECK(a.time_window_seconds == b.time_window_seconds && b.time_window_seconds == 0);
   CHECK(a.max_document_bytes == b.max_document_bytes && a.threads == b.threads);
   CHECK(a.source_priority_count == b.source_priority_count && b.source_priority == NULL);
@@ -232,6 +233,7 @@ static void test_new_and_options(void) {
   CHECK(got.jaccard_threshold >= 0.0 && got.jaccard_threshold <= 1.0);
   CHECK(got.cosine_threshold >= 0.0 && got.cosine_threshold <= 1.0);
   CHECK(got.combined_weight_jaccard >= 0.0 && got.combined_threshold >= 0.0);
+  CHECK(got.copy_jaccard >= 0.0 && got.copy_jaccard <= 1.0);
   CHECK(got.max_document_bytes == (1u << 20) && got.vector_candidates == 16);
   CHECK(got.vector_index_nprobe == 16 && got.vector_index_ivf_min_size > 0);
   CHECK(got.flags == 0 && got.source_priority_count == 0 && got.source_priority == NULL);
@@ -257,6 +259,7 @@ static void test_new_and_options(void) {
   o.cosine_threshold = 0.9;
   o.combined_weight_jaccard = 0.0;
   o.combined_threshold = 0.8;
+  o.copy_jaccard = 0.95;
   o.time_window_seconds = 3600;
   o.max_document_bytes = 5000;
   o.threads = 2;
@@ -274,6 +277,7 @@ static void test_new_and_options(void) {
   CHECK(got.embedding_mode == RETOLD_EMBEDDING_EXTERNAL && got.embedding_dimension == 8);
   CHECK(got.jaccard_threshold == 0.4 && got.cosine_threshold == 0.9);
   CHECK(got.combined_weight_jaccard == 0.0 && got.combined_threshold == 0.8);
+  CHECK(got.copy_jaccard == 0.95);
   CHECK(got.time_window_seconds == 3600 && got.max_document_bytes == 5000 && got.threads == 2);
   CHECK(got.vector_index_kind == RETOLD_VECTOR_INDEX_FLAT);
   CHECK(got.source_priority_count == 2);
@@ -316,6 +320,9 @@ static void test_new_and_options(void) {
   retold_dedup_options_init(&o, RETOLD_DEDUP_OPTIONS_VERSION);
   o.cosine_threshold = NAN;
   expect_new_fails(&o, RETOLD_EINVALID, "cosine", __LINE__);
+  retold_dedup_options_init(&o, RETOLD_DEDUP_OPTIONS_VERSION);
+  o.copy_jaccard = 1.01;
+  expect_new_fails(&o, RETOLD_EINVALID, "copy_jaccard", __LINE__);
   retold_dedup_options_init(&o, RETOLD_DEDUP_OPTIONS_VERSION);
   o.embedding_mode = 9;
   expect_new_fails(&o, RETOLD_EINVALID, "embedding_mode", __LINE__);

@@ -273,7 +273,7 @@ def _choice(table, value, what):
 def _build_options(*, embedding="builtin", dimension=None, shingle="word", shingle_size=None,
                    num_hashes=None, minhash_scheme=None, minhash_seed=None, lsh_threshold=None,
                    lsh_bands=None, lsh_rows=None, jaccard_threshold=None, cosine_threshold=None,
-                   combined_weight_jaccard=None, combined_threshold=None, time_window=None,
+                   combined_weight_jaccard=None, combined_threshold=None, copy_jaccard=None, time_window=None,
                    max_document_bytes=None, threads=None, source_priority=(), keep_text=False,
                    strip_boilerplate=True, casefold=True, replace_invalid_utf8=False,
                    vector_candidates=None, vector_index="automatic", ivf_min_size=None,
@@ -313,7 +313,8 @@ def _build_options(*, embedding="builtin", dimension=None, shingle="word", shing
     for name, value in (("lsh_threshold", lsh_threshold), ("jaccard_threshold", jaccard_threshold),
                         ("cosine_threshold", cosine_threshold),
                         ("combined_weight_jaccard", combined_weight_jaccard),
-                        ("combined_threshold", combined_threshold)):
+                        ("combined_threshold", combined_threshold),
+                        ("copy_jaccard", copy_jaccard)):
         if value is not None:
             v = float(value)
             if not 0.0 <= v <= 1.0:  # the C placeholder is negative: never pass one on
@@ -344,7 +345,7 @@ class Deduplicator:
     Keyword options (None = the library's default): embedding ("builtin", "external", "none"),
     dimension, shingle ("word", "character"), shingle_size, num_hashes, minhash_scheme,
     minhash_seed, lsh_threshold, lsh_bands, lsh_rows, jaccard_threshold, cosine_threshold,
-    combined_weight_jaccard, combined_threshold, time_window (seconds or timedelta),
+    combined_weight_jaccard, combined_threshold, copy_jaccard, time_window (seconds or timedelta),
     max_document_bytes, threads, source_priority (outlets, best first), keep_text,
     strip_boilerplate, casefold, replace_invalid_utf8, vector_candidates, vector_index
     ("automatic", "flat", "ivf"), ivf_min_size, nlist, nprobe, scalar_quantization.
@@ -729,6 +730,7 @@ class Deduplicator:
             "cosine_threshold": o.cosine_threshold,
             "combined_weight_jaccard": o.combined_weight_jaccard,
             "combined_threshold": o.combined_threshold,
+            "copy_jaccard": o.copy_jaccard,
             "time_window": o.time_window_seconds,
             "max_document_bytes": o.max_document_bytes,
             "threads": o.threads,

@@ -73,6 +73,7 @@ class DedupOptions(Structure):
         ("cosine_threshold", c_double),
         ("combined_weight_jaccard", c_double),
         ("combined_threshold", c_double),
+        ("copy_jaccard", c_double),
         ("time_window_seconds", c_int64),
         ("max_document_bytes", c_uint64),
         ("threads", c_uint32),

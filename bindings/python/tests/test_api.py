@@ -162,7 +162,7 @@ def test_options_round_trip():
     opts = dict(embedding="external", dimension=8, shingle="character", shingle_size=4, num_hashes=64,
                 minhash_scheme="multiply_shift", minhash_seed=7, lsh_bands=16, lsh_rows=4,
                 jaccard_threshold=0.4, cosine_threshold=0.9, combined_weight_jaccard=0.0,
-                combined_threshold=0.8, time_window=60, max_document_bytes=5000, threads=2,
+                combined_threshold=0.8, copy_jaccard=0.95, time_window=60, max_document_bytes=5000, threads=2,
                 source_priority=["A", "B"], keep_text=True, strip_boilerplate=False, casefold=False,
                 replace_invalid_utf8=True, vector_candidates=4, vector_index="flat")
     with retold.Deduplicator(**opts) as d:
