@@ -309,3 +309,22 @@ TEST(Normalize, BlockPathMatchesPiecewise) {
     }
   }
 }
+
+// Words made of two-byte code points use a table built from utf8proc; adding a three-byte letter
+// to the word sends it through utf8proc itself. Both must agree for every two-byte code point.
+TEST(Normalize, TwoByteTableMatchesUtf8proc) {
+  const std::string forcer = "\xE1\xB8\x81";  // U+1E01, a letter outside the table
+  for (int mode = 0; mode < 4; ++mode) {
+    normalize_options opts;
+    opts.casefold = mode & 1;
+    opts.fold_punctuation = mode & 2;
+    const std::string forced_suffix = normalize(forcer, opts);
+    for (char32_t cp = 0x80; cp < 0x800; ++cp) {
+      const std::string c = {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+      const std::string word = "x" + c + "y";
+      const std::string fast = normalize(word, opts);
+      const std::string general = normalize(word + forcer, opts);
+      ASSERT_EQ(general, fast + forced_suffix) << "U+" << std::hex << static_cast<unsigned>(cp) << " mode " << mode;
+    }
+  }
+}

@@ -137,6 +137,110 @@ cp_class classify(utf8proc_int32_t cp, bool fold_punct) {
   }
 }
 
+// ---- two-byte fast path
+//
+// Most non-ASCII news text (Latin-1 and Latin Extended, Greek, Cyrillic, Hebrew, Arabic and Urdu
+// letters) is made of two-byte code points U+0080..U+07FF that NFKC + case folding map on their
+// own, to at most two code points that are not combining marks. For those, the result of
+// normalizing a word equals the concatenation of the per-code-point results, so a table built
+// once with utf8proc replaces the per-word utf8proc calls. Anything else in a word (combining
+// marks, three- and four-byte sequences, invalid bytes, expansions) sends the whole word down
+// the general path.
+struct two_byte_entry {
+  enum kind_t : std::uint8_t { general = 0, keep, punct, space, drop };
+  kind_t kind = general;
+  std::uint8_t count = 0;  // code points in cp (keep / punct)
+  char32_t cp[2] = {0, 0};
+};
+
+struct two_byte_table {
+  two_byte_entry e[2][0x800];  // [casefold][code point]
+  two_byte_table();
+};
+
+bool is_mark(utf8proc_int32_t cp) {
+  const auto c = utf8proc_category(cp);
+  return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+}
+
+two_byte_table::two_byte_table() {
+  for (int fold = 0; fold < 2; ++fold) {
+    const utf8proc_option_t options = fold ? k_nfkc_casefold : k_nfkc;
+    for (utf8proc_int32_t cp = 0x80; cp < 0x800; ++cp) {
+      two_byte_entry& t = e[fold][cp];
+      if (fold && (cp == 0x130 || cp == 0x131)) {  // Turkish, see turkish_i()
+        t = {two_byte_entry::keep, 1, {U'i', 0}};
+        continue;
+      }
+      if (is_mark(cp) || utf8proc_get_property(cp)->combining_class != 0) continue;
+      unsigned char in[2] = {static_cast<unsigned char>(0xC0 | (cp >> 6)),
+                             static_cast<unsigned char>(0x80 | (cp & 0x3F))};
+      utf8proc_int32_t buf[8];
+      utf8proc_ssize_t n = utf8proc_decompose_custom(in, 2, buf, 8, options, nullptr, nullptr);
+      if (n < 0 || n > 8) continue;
+      n = utf8proc_normalize_utf32(buf, n, options);
+      if (n < 0 || n > 2) continue;
+      if (n == 0) {
+        t.kind = two_byte_entry::drop;
+        continue;
+      }
+      bool ok = true;
+      two_byte_entry::kind_t kind = two_byte_entry::keep;
+      for (utf8proc_ssize_t k = 0; k < n; ++k) {
+        if (is_mark(buf[k])) ok = false;
+        const cp_class with_fold = classify(buf[k], true), without = classify(buf[k], false);
+        const two_byte_entry::kind_t kk =
+            with_fold == cp_class::keep ? two_byte_entry::keep
+            : with_fold == cp_class::drop ? two_byte_entry::drop
+            : without == cp_class::keep ? two_byte_entry::punct
+                                        : two_byte_entry::space;
+        if (k == 0) kind = kk;
+        else if (kk != kind) ok = false;  // mixed expansions take the general path
+        t.cp[k] = static_cast<char32_t>(buf[k]);
+      }
+      if (!ok || kind == two_byte_entry::drop) continue;
+      t.kind = kind;
+      t.count = static_cast<std::uint8_t>(n);
+    }
+  }
+}
+
+const two_byte_table& two_byte() {
+  static const two_byte_table table;  // built once, thread-safe initialisation
+  return table;
+}
+
+// Tries the chunk on the two-byte table; false (and nothing emitted) if it needs the general path.
+bool normalize_chunk_fast(const unsigned char* p, std::size_t len, emitter& em,
+                          const normalize_options& opts, const unsigned char* ascii) {
+  const two_byte_entry* table = two_byte().e[opts.casefold ? 1 : 0];
+  em.ensure(4 * len + 2);
+  const std::size_t w0 = em.w;
+  std::size_t i = 0;
+  while (i < len) {
+    const unsigned c = p[i];
+    if (c < 0x80) {  // a word byte of this chunk (separators end chunks)
+      em.put_cp(ascii[c]);
+      ++i;
+      continue;
+    }
+    if (c < 0xC2 || c > 0xDF || i + 1 >= len || (p[i + 1] & 0xC0) != 0x80) break;
+    const two_byte_entry& t = table[((c & 0x1F) << 6) | (p[i + 1] & 0x3F)];
+    if (t.kind == two_byte_entry::general) break;
+    if (t.kind == two_byte_entry::keep ||
+        (t.kind == two_byte_entry::punct && !opts.fold_punctuation)) {
+      for (int k = 0; k < t.count; ++k) em.put_cp(t.cp[k]);
+    } else if (t.kind != two_byte_entry::drop) {
+      em.separate();
+    }
+    i += 2;
+  }
+  if (i == len) return true;
+  em.w = w0;
+  em.in_token = false;
+  return false;
+}
+
 [[noreturn]] void throw_invalid(std::size_t offset) {
   throw error(errc::invalid_utf8, "invalid UTF-8 at byte offset " + std::to_string(offset));
 }
@@ -144,7 +248,8 @@ cp_class classify(utf8proc_int32_t cp, bool fold_punct) {
 // One chunk that contains at least one non-ASCII byte. `offset` is its position in the input,
 // for error messages.
 void normalize_chunk(const unsigned char* p, std::size_t len, std::size_t offset, emitter& em,
-                     const normalize_options& opts) {
+                     const normalize_options& opts, const unsigned char* ascii) {
+  if (normalize_chunk_fast(p, len, em, opts, ascii)) return;
   scratch& s = tl_scratch;
   // Validate first: utf8proc would reject invalid input without saying where.
   std::size_t i = 0;
@@ -270,7 +375,7 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
     std::size_t end = i;
     while (end < n && table[p[end]] != 0) ++end;
     emitter em{out, w, false};
-    normalize_chunk(p + start, end - start, start, em, opts);
+    normalize_chunk(p + start, end - start, start, em, opts, table);
     w = em.w;
     prev = em.in_token;
     i = end;
