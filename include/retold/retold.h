@@ -253,6 +253,9 @@ typedef struct retold_add_result {
   int32_t has_leader;    /* 1 when it joined: leader_scores are its scores against the leader */
   int32_t reserved;      /* 0 */
   retold_scores leader_scores;
+  const char *error;     /* add_batch, status != RETOLD_OK: why, naming the document; else NULL.
+                            Owned by the library, per thread: valid until this thread's next
+                            retold_dedup_add_batch() call (copy it to keep it). */
 } retold_add_result;
 
 #define RETOLD_QUERY_OPTIONS_VERSION 1

@@ -69,6 +69,12 @@ retold::document to_cpp(const retold_document* d, const char* what) {
   return doc;
 }
 
+// Per-thread storage of the messages retold_add_result::error points to (see retold.h).
+std::vector<std::string>& batch_messages() noexcept {
+  thread_local std::vector<std::string> messages;
+  return messages;
+}
+
 void fill_add_result(const retold::add_result& r, retold_add_result* out) noexcept {
   retold_add_result c{};
   c.status = r.status == retold::errc::ok ? RETOLD_OK : -static_cast<int>(r.status);
@@ -217,12 +223,14 @@ int retold_dedup_add_batch(retold_dedup* dedup, const retold_document* docs, uin
       if (!first || i < first->index) first = skipped{i, code, "docs[" + std::to_string(i) + "]: " + msg};
     };
     std::vector<std::pair<std::size_t, int>> rejected;
+    std::vector<std::pair<std::size_t, std::string>> rejected_messages;
     for (std::uint64_t i = 0; i < count; ++i) {
       try {
         batch.push_back(to_cpp(&docs[i], "document"));
         where.push_back(static_cast<std::size_t>(i));
       } catch (const retold::capi::c_error& e) {
         rejected.emplace_back(static_cast<std::size_t>(i), e.code);
+        rejected_messages.emplace_back(static_cast<std::size_t>(i), "docs[" + std::to_string(i) + "]: " + e.message);
         note(static_cast<std::size_t>(i), e.code, e.message);
       }
     }
@@ -235,11 +243,28 @@ int retold_dedup_add_batch(retold_dedup* dedup, const retold_document* docs, uin
         note(where[k], -static_cast<int>(r[k].status), r[k].error);
       if (results) fill_add_result(r[k], &results[where[k]]);
     }
-    if (results)
+    if (results) {
       for (const auto& [i, code] : rejected) {
         results[i] = retold_add_result{};
         results[i].status = code;
       }
+      // Messages of skipped documents live in this thread's storage until its next batch; the
+      // pointers are taken only once the vector is complete (moving a short string moves its
+      // characters).
+      auto& store = batch_messages();
+      store.clear();
+      std::vector<std::size_t> owner;
+      for (std::size_t k = 0; k < r.size(); ++k)
+        if (r[k].status != retold::errc::ok) {
+          store.push_back("docs[" + std::to_string(where[k]) + "]: " + r[k].error);
+          owner.push_back(where[k]);
+        }
+      for (const auto& [i, message] : rejected_messages) {
+        store.push_back(message);
+        owner.push_back(i);
+      }
+      for (std::size_t m = 0; m < store.size(); ++m) results[owner[m]].error = store[m].c_str();
+    }
     if (out_added) *out_added = added;
     if (first) retold::capi::set_error(first->code, "retold_dedup_add_batch", first->message);
     return RETOLD_OK;

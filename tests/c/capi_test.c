@@ -619,6 +619,11 @@ static void test_batch(void) {
   CHECK(r[5].status == RETOLD_OK && r[5].new_story == 0 && r[5].cluster_id == r[0].cluster_id);
   CHECK(r[5].has_leader == 1);
   CHECK(r[6].status == RETOLD_OK && r[6].new_story == 1);
+  /* every skipped document says why; the others have no message */
+  CHECK(r[0].error == NULL && r[1].error == NULL && r[5].error == NULL && r[6].error == NULL);
+  CHECK(r[2].error != NULL && strstr(r[2].error, "docs[2]") != NULL && strstr(r[2].error, "id is NULL") != NULL);
+  CHECK(r[3].error != NULL && strstr(r[3].error, "docs[3]") != NULL && strstr(r[3].error, "'c'") != NULL);
+  CHECK(r[4].error != NULL && strstr(r[4].error, "docs[4]") != NULL && strstr(r[4].error, "'a'") != NULL);
   /* the first skipped document's message is this thread's last error */
   CHECK(retold_last_error_code() == RETOLD_EINVALID);
   CHECK_MSG("docs[2]");

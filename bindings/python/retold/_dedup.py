@@ -22,7 +22,7 @@ except ImportError:  # the package works without numpy
     _np = None
 
 _lib = N.lib
-_FIRST_SKIPPED = re.compile(r"retold_dedup_add_batch: docs\[(\d+)\]: ")
+_DOCS_INDEX = re.compile(r"^docs\[\d+\]")
 
 Timestamp = Union[int, float, _dt.datetime, str, None]
 
@@ -520,26 +520,19 @@ class Deduplicator:
             h = self._enter()
             try:
                 rc = _lib.retold_dedup_add_batch(h, docs, n, results, byref(added))
-                first_message = _lib.retold_last_error().decode("utf-8", "replace")
+                check(rc)
+                for k in range(n):
+                    r = results[k]
+                    i = sent[k]
+                    if r.status == N.OK:
+                        out[i] = _add_result(r)
+                        continue
+                    # the message says docs[k] (k counts the documents sent): use the caller's index
+                    raw = r.error.decode("utf-8", "replace") if r.error else _lib.retold_error_name(r.status).decode()
+                    msg = _DOCS_INDEX.sub(f"docs[{i}]", raw, count=1)
+                    out[i] = AddResult(0, False, 0, None, error_for(r.status, msg))
             finally:
                 self._leave()
-            check(rc)
-            # The library's message names the first document it skipped as docs[k] (k counts
-            # the documents sent); say the caller's index instead.
-            first = _FIRST_SKIPPED.match(first_message) if added.value < n else None
-            first_k = int(first.group(1)) if first else -1
-            for k in range(n):
-                r = results[k]
-                i = sent[k]
-                if r.status == N.OK:
-                    out[i] = _add_result(r)
-                    continue
-                if k == first_k:
-                    msg = f"docs[{i}]: {first_message[first.end():]}"
-                else:
-                    msg = (f"docs[{i}] ({structs[k].id.decode('utf-8', 'replace')!r}) skipped: "
-                           f"{_lib.retold_error_name(r.status).decode()}")
-                out[i] = AddResult(0, False, 0, None, error_for(r.status, msg))
         del keep
         return out  # type: ignore[return-value]
 

@@ -116,6 +116,7 @@ class AddResult(Structure):
         ("has_leader", c_int32),
         ("reserved", c_int32),
         ("leader_scores", Scores),
+        ("error", c_char_p),
     ]
 
 
