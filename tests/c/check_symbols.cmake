@@ -1,6 +1,7 @@
 # tests/c/check_symbols.cmake - the shared C library exports exactly the functions retold.h
 # declares, all named retold_*, and nothing else (no C++ symbols, no FAISS, no libstdc++).
-#   cmake -DNM=<nm> -DLIB=<libretold_c.so> -DHEADER=<retold.h> -P check_symbols.cmake
+# With -DTEST_SOURCE=<capi_test.c>, every declared function must also be called by that test.
+#   cmake -DNM=<nm> -DLIB=<libretold_c.so> -DHEADER=<retold.h> [-DTEST_SOURCE=<file>] -P check_symbols.cmake
 cmake_minimum_required(VERSION 3.20)
 foreach(var NM LIB HEADER)
   if(NOT DEFINED ${var})
@@ -66,6 +67,15 @@ foreach(f IN LISTS exported)
     list(APPEND bad "exported but not declared in retold.h: ${f}")
   endif()
 endforeach()
+
+if(DEFINED TEST_SOURCE)
+  file(READ ${TEST_SOURCE} test_source)
+  foreach(f IN LISTS declared)
+    if(NOT test_source MATCHES "[^a-z_]${f}\\(")
+      list(APPEND bad "declared in retold.h but never called by ${TEST_SOURCE}: ${f}")
+    endif()
+  endforeach()
+endif()
 
 if(bad)
   string(REPLACE ";" "\n  " msg "${bad}")
