@@ -36,3 +36,15 @@ def test_library_next_to_the_package_is_found(tmp_path):
     """, env, tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == str(pkg / "libretold_c.so.0")
+
+
+def test_every_c_function_is_declared_with_argtypes_and_restype():
+    import re
+    from retold import _native as N
+    header = (PACKAGE_ROOT.parent.parent / "include" / "retold" / "retold.h").read_text()
+    declared = set(re.findall(r"RETOLD_C_API[^;(]*?\b(retold_\w+)\s*\(", header))
+    assert len(declared) >= 30
+    assert declared == set(N._PROTOTYPES)
+    for name in declared:
+        fn = getattr(N.lib, name)
+        assert fn.argtypes is not None, name
