@@ -24,7 +24,8 @@
  *    and paths are NUL-terminated UTF-8 strings. Invalid UTF-8 gives RETOLD_EUTF8.
  *  - Only fixed-width <stdint.h> integer types appear in the ABI (and `int` for the status).
  *
- * Thread safety: the library keeps no global mutable state except the per-thread error message.
+ * Thread safety: the library keeps no global mutable state, only per-thread messages (the last
+ * error, the messages of a batch's skipped documents).
  * A retold_dedup may be used by any number of threads at once: functions documented "shared"
  * (queries, lookups, save, statistics) run concurrently with each other; functions documented
  * "exclusive" (add, add_batch, remove, evict) serialize with every other call on the same handle.
@@ -53,7 +54,8 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------------------------ */
-/* Status codes. Pinned: never renumbered. -1 .. -29 mirror retold::errc (error.hpp) one to one. */
+/* Status codes. Pinned: never renumbered. -1 .. -29 and -99 are retold::errc (error.hpp) negated,
+   one to one; -30 .. -98 are reserved for codes that exist only in the C ABI. */
 
 typedef enum retold_status {
   RETOLD_OK = 0,

@@ -8,6 +8,24 @@
 
 namespace retold::capi {
 
+// The C codes are the C++ ones negated (retold.h promises it; the guard relies on it).
+static_assert(RETOLD_EINVALID == -static_cast<int>(errc::invalid_argument));
+static_assert(RETOLD_EUTF8 == -static_cast<int>(errc::invalid_utf8));
+static_assert(RETOLD_ENOTFOUND == -static_cast<int>(errc::not_found));
+static_assert(RETOLD_EINCOMPATIBLE == -static_cast<int>(errc::incompatible));
+static_assert(RETOLD_EIO == -static_cast<int>(errc::io));
+static_assert(RETOLD_ECORRUPTED == -static_cast<int>(errc::corrupted_state));
+static_assert(RETOLD_ENOMEM == -static_cast<int>(errc::out_of_memory));
+static_assert(RETOLD_ETOOLARGE == -static_cast<int>(errc::too_large));
+static_assert(RETOLD_EDUPLICATE == -static_cast<int>(errc::duplicate_id));
+static_assert(RETOLD_EPARSE == -static_cast<int>(errc::parse));
+static_assert(RETOLD_EINTERNAL == -static_cast<int>(errc::internal));
+static_assert(static_cast<int>(decided_by::combined) == RETOLD_DECISION_COMBINED);
+static_assert(static_cast<int>(shingle_kind::character) == RETOLD_SHINGLE_CHARACTER);
+static_assert(static_cast<int>(minhash_scheme::multiply_shift) == RETOLD_MINHASH_MULTIPLY_SHIFT);
+static_assert(static_cast<int>(embedding_mode::none) == RETOLD_EMBEDDING_NONE);
+static_assert(static_cast<int>(vector_index_kind::ivf) == RETOLD_VECTOR_INDEX_IVF);
+
 namespace {
 
 // The last error of this thread. `fallback` is used when the message itself could not be
