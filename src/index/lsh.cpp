@@ -4,6 +4,7 @@
 
 #include "features/detail/minhash_kernels.hpp"
 
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
@@ -39,7 +40,8 @@ class band_table {
   };
 
   void reserve(std::size_t n) {
-    if (table_capacity_for(n) > entries_.size()) rehash(table_capacity_for(n));
+    if (n * 10 <= entries_.size() * 7) return;  // the common case, checked without a loop
+    rehash(table_capacity_for(n));
   }
   void clear() noexcept {
     std::fill(entries_.begin(), entries_.end(), entry{0, k_none});
@@ -74,6 +76,12 @@ class band_table {
       i = (i + 1) & mask_;
     }
     return false;
+  }
+
+  /// Starts loading the probe position of `fp`: bands are independent, so the cache misses of
+  /// all bands of a document overlap instead of queueing.
+  void prefetch(std::uint32_t fp) const noexcept {
+    if (!entries_.empty()) __builtin_prefetch(&entries_[fp & mask_]);
   }
 
   template <class F>
@@ -146,7 +154,8 @@ class key_map {
     return k_none;
   }
   void reserve(std::size_t n) {
-    if (table_capacity_for(n) > entries_.size()) rehash(table_capacity_for(n));
+    if (n * 10 <= entries_.size() * 7) return;  // the common case, checked without a loop
+    rehash(table_capacity_for(n));
   }
   void clear() noexcept {
     std::fill(entries_.begin(), entries_.end(), entry{0, k_none});
@@ -178,6 +187,19 @@ class key_map {
   std::size_t used_ = 0;
 };
 
+// Band fingerprints of one document: on the stack for up to 64 bands.
+class fps_buffer {
+ public:
+  explicit fps_buffer(std::uint32_t n) {
+    if (n > 64) big_.resize(n);
+  }
+  std::uint32_t* data() noexcept { return big_.empty() ? small_ : big_.data(); }
+
+ private:
+  std::uint32_t small_[64];
+  std::vector<std::uint32_t> big_;
+};
+
 bool all_empty(std::span<const std::uint32_t> v) {
   return std::all_of(v.begin(), v.end(), [](std::uint32_t x) { return x == signature::empty_value; });
 }
@@ -199,6 +221,14 @@ struct lsh_index::impl {
   key_map keys;
   std::vector<band_table> bands;
   std::size_t count = 0;
+
+  /// Fingerprints of all bands of `v` into fps (params.bands entries), prefetching their slots.
+  void band_fps(const std::uint32_t* v, std::uint32_t* fps) const noexcept {
+    for (std::uint32_t j = 0; j < params.bands; ++j) {
+      fps[j] = band_fp(v, j);
+      bands[j].prefetch(fps[j]);
+    }
+  }
 
   std::uint32_t band_fp(const std::uint32_t* v, std::uint32_t band) const noexcept {
     const std::uint64_t h = XXH3_64bits_withSeed(v + std::size_t{band} * params.rows,
@@ -240,16 +270,22 @@ struct lsh_index::impl {
       if (slot_keys.size() >= k_none - 1)
         throw error(errc::too_large, "lsh_index holds at most 2^32 - 2 signatures");
       slot = static_cast<std::uint32_t>(slot_keys.size());
-      slot_keys.reserve(slot_keys.size() + 1);
       values.resize(values.size() + k);  // strong guarantee: nothing else changed yet
-      slot_keys.push_back(key);
+      try {
+        slot_keys.push_back(key);
+      } catch (...) {
+        values.resize(values.size() - k);
+        throw;
+      }
     }
     std::copy(v.begin(), v.end(), values.begin() + std::size_t{slot} * k);
     slot_keys[slot] = key;
     keys.insert(key, slot);
     if (!all_empty(v)) {
       const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
-      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(band_fp(sv, j), slot);
+      fps_buffer fps(params.bands);
+      band_fps(sv, fps.data());
+      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(fps.data()[j], slot);
     }
     ++count;
   }
@@ -258,8 +294,11 @@ struct lsh_index::impl {
     const std::uint32_t slot = keys.erase(key);
     if (slot == k_none) return false;
     const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
-    if (!all_empty({sv, k}))
-      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].erase(band_fp(sv, j), slot);
+    if (!all_empty({sv, k})) {
+      fps_buffer fps(params.bands);
+      band_fps(sv, fps.data());
+      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].erase(fps.data()[j], slot);
+    }
     std::fill(values.begin() + std::size_t{slot} * k, values.begin() + std::size_t{slot + 1} * k,
               signature::empty_value);
     free_slots.push_back(slot);
@@ -271,8 +310,10 @@ struct lsh_index::impl {
     std::vector<std::uint32_t> c;
     if (all_empty(v)) return c;
     c.reserve(params.bands * 2);
+    fps_buffer fps(params.bands);
+    band_fps(v.data(), fps.data());
     for (std::uint32_t j = 0; j < params.bands; ++j)
-      bands[j].for_each(band_fp(v.data(), j), [&](std::uint32_t slot) { c.push_back(slot); });
+      bands[j].for_each(fps.data()[j], [&](std::uint32_t slot) { c.push_back(slot); });
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
     return c;
