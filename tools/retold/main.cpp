@@ -335,7 +335,37 @@ struct dedup_flags {
   std::vector<std::string> source_priority;
   scoring_rule scoring;
   bool dry_run = false;
+  bool print_clusters = false;
 };
+
+// A readable listing of the stories on stdout: multi-member stories in full, singletons counted.
+void print_readable(const deduplicator& d, std::size_t min_members) {
+  std::size_t singles = 0;
+  std::string o;
+  for (const auto& c : d.clusters(1)) {
+    if (c.members.size() < std::max<std::size_t>(2, min_members)) {
+      singles += c.members.size() == 1;
+      continue;
+    }
+    o += "story " + std::to_string(c.id) + " (" + std::to_string(c.members.size()) +
+         " reports), representative: " + c.representative + "\n";
+    for (std::size_t i = 0; i < c.members.size(); ++i) {
+      const auto& m = c.members[i];
+      char line[512];
+      std::snprintf(line, sizeof line, "  %-46s %-18s %s  %s\n", m.id.c_str(), m.source.c_str(),
+                    format_iso8601(m.timestamp).c_str(),
+                    i == 0 ? "leader"
+                           : (fmt_double(m.scores.score, 3) + " by " + decided_by_name(m.scores.decision) +
+                              " (jaccard " + fmt_double(m.scores.jaccard, 3) +
+                              (m.scores.has_cosine ? ", cosine " + fmt_double(m.scores.cosine, 3) : std::string()) + ")")
+                                 .c_str());
+      o += line;
+    }
+  }
+  o += std::to_string(singles) + " single-report stories\n";
+  std::fputs(o.c_str(), stdout);
+  std::fflush(stdout);
+}
 
 struct skipped_counts {
   std::map<std::string, std::uint64_t> by_reason;
@@ -514,7 +544,8 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
 
   t = clock_type::now();
   std::size_t written = 0;
-  if (f.output != "none") {
+  if (f.print_clusters) print_readable(*dd, f.min_members);
+  if (f.output != "none" && !(f.print_clusters && !app->count("--output"))) {
     output_sink out(f.output);
     written = write_clusters(*dd, out, f.min_members, f.changed_only ? &touched : nullptr);
   }
@@ -589,7 +620,6 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
                  times.load, times.read_parse, times.add, times.evict, times.output, times.save, times.total,
                  static_cast<double>(peak_rss_bytes()) / (1 << 20));
   }
-  (void)app;
   return 0;
 }
 
@@ -776,6 +806,8 @@ int main(int argc, char** argv) {
   dedup->add_option("--combined-weight", df.scoring.combined_weight_jaccard, "The weight w of Jaccard in the combination")
       ->capture_default_str();
   dedup->add_flag("--dry-run", df.dry_run, "Do not save the state back");
+  dedup->add_flag("--print-clusters", df.print_clusters,
+                  "Print the stories with retellings readably on stdout (then JSONL only with an explicit -o)");
 
   // query
   query_flags qf;
