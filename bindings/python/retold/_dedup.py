@@ -356,13 +356,14 @@ class Deduplicator:
     forgotten one.
     """
 
-    __slots__ = ("_handle", "_lock", "_idle", "_active", "__weakref__")
+    __slots__ = ("_handle", "_lock", "_idle", "_active", "_dim", "__weakref__")
 
     def __init__(self, **options):
         self._handle = None
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._active = 0
+        self._dim = None
         opts, keep = _build_options(**options)
         handle = N.DedupP()
         check(_lib.retold_dedup_new(byref(handle), byref(opts)))
@@ -380,6 +381,7 @@ class Deduplicator:
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._active = 0
+        self._dim = None
         handle = N.DedupP()
         p = _cstr(path, "path")
         if overrides:
@@ -782,24 +784,27 @@ class Deduplicator:
         """The embedding this deduplicator gives `text`: a numpy float32 array when numpy is
         installed, else array.array('f'); empty with embedding "none" or "external"."""
         t = _text(text, "text")
+        if self._dim is None:  # fixed for the handle's life: ask once
+            o = self.options
+            self._dim = o["dimension"] if o["embedding"] == "builtin" else 0
+        n = self._dim
+        if _np is not None:
+            out = _np.empty(n, dtype=_np.float32)
+            ptr = out.ctypes.data_as(_FloatP)
+        else:
+            out = array.array("f", bytes(4 * n))
+            ptr = cast((c_float * n).from_buffer(out), _FloatP) if n else None
         dim = c_uint64()
         h = self._enter()
         try:
-            rc = _lib.retold_dedup_compute_embedding(h, t, len(t), None, 0, byref(dim))
-            if rc not in (N.OK, N.EBUFSIZE):
-                raise error_for(rc)
-            n = dim.value
-            if _np is not None:
-                out = _np.empty(n, dtype=_np.float32)
-                ptr = out.ctypes.data_as(_FloatP)
-            else:
-                out = array.array("f", bytes(4 * n))
-                ptr = cast((c_float * n).from_buffer(out), _FloatP) if n else None
-            if n:
-                check(_lib.retold_dedup_compute_embedding(h, t, len(t), ptr, n, byref(dim)))
-            return out
+            rc = _lib.retold_dedup_compute_embedding(h, t, len(t), ptr, n, byref(dim))
         finally:
             self._leave()
+        if rc:
+            raise error_for(rc)
+        if dim.value != n:  # cannot happen: the dimension is structural
+            raise RetoldError(f"embedding dimension {dim.value}, expected {n}")
+        return out
 
     def compute_signature(self, text: Union[str, bytes]) -> "Signature":
         """The MinHash signature this deduplicator gives `text` (nothing stored)."""
