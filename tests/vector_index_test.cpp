@@ -254,8 +254,9 @@ TEST(VectorIndex, AutomaticNlistRetrainsAsTheCollectionGrows) {
   vector_index idx(o);
   const auto x = grouped(1200, 7);
   for (std::size_t i = 0; i < 1200; ++i) idx.add(i, row(x, i));
-  // Trained at 64 vectors (nlist 8), retrained at 256 (16) and 1024 (32 = sqrt(1024)).
-  EXPECT_EQ(idx.active_nlist(), 32u);
+  // Trained at 64 vectors (nlist 64 / 16 = 4), retrained at 256 (16) and 1024 (min(4 sqrt(1024),
+  // 1024 / 16) = 64).
+  EXPECT_EQ(idx.active_nlist(), 64u);
   EXPECT_EQ(idx.size(), 1200u);
   EXPECT_EQ(idx.search(row(x, 1199), 1)[0].key, 1199u);
 }

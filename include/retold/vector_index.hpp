@@ -10,7 +10,7 @@
 //    (4x less memory than float32).
 // With automatic, the index is flat until it holds ivf_min_size vectors, then it is rebuilt as
 // IVF; with an automatic nlist (0) the IVF is retrained whenever the collection has grown 4x
-// since the last training, so cells stay about sqrt(n) vectors large. The defaults were measured
+// since the last training, so cells stay about sqrt(n) / 4 vectors large. The defaults were measured
 // (docs/evaluation.md, bench/bench_embed.cpp).
 //
 // FAISS (1.7.3, the Debian build) stays behind this interface.
@@ -35,8 +35,8 @@ struct vector_index_options {
   std::uint32_t dimension = 256;
   vector_index_kind kind = vector_index_kind::automatic;
   /// automatic: switch from flat to IVF when the collection reaches this size.
-  std::size_t ivf_min_size = 50000;
-  /// IVF cells; 0 chooses about sqrt(n) at each (re)training.
+  std::size_t ivf_min_size = 20000;
+  /// IVF cells; 0 chooses about 4 sqrt(n) (at least 16 vectors per cell) at each (re)training.
   std::uint32_t nlist = 0;
   /// IVF cells scanned per query (clamped to nlist).
   std::uint32_t nprobe = 16;
@@ -98,6 +98,9 @@ class RETOLD_API vector_index {
   /// IVF cells in use (0 while flat).
   std::uint32_t active_nlist() const noexcept;
   const vector_index_options& options() const noexcept;
+  /// Changes the number of IVF cells scanned per query (>= 1; errc::invalid_argument for 0): the
+  /// recall/speed knob, safe to turn at any time. Exclusive access.
+  void set_nprobe(std::uint32_t nprobe);
   /// Approximate bytes held by stored vectors and the key map.
   std::size_t memory_bytes() const noexcept;
 

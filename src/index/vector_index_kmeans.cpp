@@ -11,14 +11,15 @@
 namespace retold::detail {
 
 std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
-                                    std::uint64_t seed, std::size_t max_points_per_centroid, int iters) {
+                                    std::uint64_t seed, std::size_t points_per_centroid, std::size_t max_sample,
+                                    int iters) {
   using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   std::mt19937_64 rng(seed);
   // Seeded sample without replacement (partial Fisher-Yates), kept in input order so the result
   // does not depend on the shuffle beyond the chosen set.
   std::vector<std::size_t> idx(n);
   std::iota(idx.begin(), idx.end(), 0);
-  const std::size_t m = std::min(n, std::max(k, k * max_points_per_centroid));
+  const std::size_t m = std::min(n, std::max(k, std::min(k * points_per_centroid, max_sample)));
   for (std::size_t i = 0; i < m; ++i) {
     std::uniform_int_distribution<std::size_t> u(i, n - 1);
     std::swap(idx[i], idx[u(rng)]);
