@@ -24,6 +24,26 @@
  *    and paths are NUL-terminated UTF-8 strings. Invalid UTF-8 gives RETOLD_EUTF8.
  *  - Only fixed-width <stdint.h> integer types appear in the ABI (and `int` for the status).
  *
+ * Example (error handling shortened):
+ *
+ *   retold_dedup_options opts = RETOLD_DEDUP_OPTIONS_INIT;
+ *   const char *priority[] = {"Reuters", "AP"};
+ *   retold_dedup *d = NULL;
+ *   retold_document doc = RETOLD_DOCUMENT_INIT;
+ *   retold_add_result r;
+ *   retold_match_list m = {0, 0, 0};
+ *   opts.source_priority = priority;
+ *   opts.source_priority_count = 2;
+ *   if (retold_dedup_new(&d, &opts) != RETOLD_OK) fprintf(stderr, "%s\n", retold_last_error());
+ *   doc.id = "unn-1"; doc.text = body; doc.text_len = strlen(body);
+ *   doc.source = "UNN"; doc.timestamp = 1709631600;
+ *   if (retold_dedup_add(d, &doc, &r) == RETOLD_OK && !r.new_story) printf("story %llu\n",
+ *       (unsigned long long)r.cluster_id);
+ *   if (retold_dedup_query(d, text, strlen(text), NULL, &m) == RETOLD_OK)
+ *     for (uint64_t i = 0; i < m.count; ++i) printf("%s %.2f\n", m.items[i].id, m.items[i].scores.score);
+ *   retold_match_list_dispose(&m);
+ *   retold_dedup_free(d);
+ *
  * Thread safety: the library keeps no global mutable state, only per-thread messages (the last
  * error, the messages of a batch's skipped documents).
  * A retold_dedup may be used by any number of threads at once: functions documented "shared"
