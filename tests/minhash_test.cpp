@@ -5,6 +5,8 @@
 #include <retold/shingle.hpp>
 #include <retold/text.hpp>
 
+#include "features/detail/minhash_kernels.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -285,4 +287,47 @@ TEST(Estimator, RealShinglesFromEditedText) {
     within += std::abs(est - exact) <= 4 * se + 1e-12;
   }
   EXPECT_GE(within, pairs * 99 / 100);
+}
+
+// Golden values: signatures are stored and compared across machines and releases (and the
+// multiply-shift kernel is compiled for several instruction sets), so values must never change
+// silently.
+TEST(Signature, GoldenValues) {
+  std::vector<std::uint64_t> set;
+  for (std::uint64_t i = 0; i < 50; ++i) set.push_back(i * 0x9e3779b97f4a7c15ULL);
+  minhash_config ms;
+  ms.scheme = minhash_scheme::multiply_shift;
+  const signature sa = minhasher().compute(set), sb = minhasher(ms).compute(set);
+  const auto a = sa.values(), b = sb.values();
+  EXPECT_EQ(a[0], 0xcd519adau);
+  EXPECT_EQ(a[127], 0x875be136u);
+  EXPECT_EQ(b[0], 0x0228459eu);
+  EXPECT_EQ(b[127], 0x00e52296u);
+}
+
+// The vectorised multiply-shift kernel equals the scalar formula, for sizes around its blocks.
+TEST(Signature, MultiplyShiftKernelMatchesScalar) {
+  std::mt19937_64 rng(5);
+  const auto set = random_set(rng, 37);
+  for (std::size_t k : {1u, 15u, 16u, 17u, 128u, 133u}) {
+    std::vector<std::uint64_t> a(k), b(k);
+    for (std::size_t i = 0; i < k; ++i) {
+      a[i] = rng();
+      b[i] = rng();
+    }
+    std::vector<std::uint32_t> out(k);
+    const std::uint64_t seed = 77;
+    retold::detail::multiply_shift_signature(set, seed, a.data(), b.data(), out);
+    // Scalar reference, with the kernel's input mixing (documented in minhash_kernels.cpp).
+    const std::uint64_t s = retold::detail::fmix64(seed ^ 0x6d756c2d73686674ULL);
+    for (std::size_t i = 0; i < k; ++i) {
+      std::uint32_t m = 0xFFFFFFFFu;
+      for (auto h : set) {
+        const std::uint64_t x = static_cast<std::uint32_t>(retold::detail::fmix64(h ^ s));
+        m = std::min(m, static_cast<std::uint32_t>((a[i] * x + b[i]) >> 32));
+      }
+      if (m == 0xFFFFFFFFu) m = 0xFFFFFFFEu;
+      EXPECT_EQ(out[i], m) << "k " << k << " i " << i;
+    }
+  }
 }

@@ -1,7 +1,9 @@
 // retold/minhash.hpp - MinHash signatures of shingle sets and Jaccard estimation.
 //
 // Two schemes, both producing num_hashes 32-bit values per set:
-//  - one_permutation (default, chosen by measurement: bench/bench_features.cpp): each shingle
+//  - one_permutation (default, chosen by measurement in bench/bench_features.cpp: about 1 us per
+//    500-word document at 128 values against about 7 us for the vectorised multiply_shift and
+//    57 us for the classic (a x + b) mod (2^61 - 1) loop, on the project's machines): each shingle
 //    hash is mixed once with the seed; its high bits pick one of num_hashes bins and its low 32
 //    bits are the value; each bin keeps its minimum. Empty bins are filled by optimal
 //    densification (Shrivastava, ICML 2017), which keeps the estimator unbiased. Cost: O(1) per

@@ -1,9 +1,17 @@
 // retold/shingle.hpp - word and character n-gram shingles, hashed with XXH3.
 //
 // A shingle is n consecutive tokens (word shingles) or n consecutive code points (character
-// shingles, spaces included) of a NORMALIZED text (text.hpp). Because normalize() separates tokens
-// by exactly one space, a word shingle is a substring of the normalized text and is hashed as such
-// (XXH3_64bits_withSeed, with a seed that depends on the kind and n): no per-token allocation.
+// shingles, spaces included) of a NORMALIZED text (text.hpp).
+//
+// Hashing (fixed: signatures made from these hashes are stored, so the values never change; a
+// golden test guards them):
+//  - word shingles: every token is hashed once with XXH3_64bits_withSeed (a token of at most 16
+//    bytes as its zero-padded 16-byte block, a longer one as it is), and an n-gram's hash is a
+//    rolling polynomial of its n token hashes (odd multiplier, mod 2^64) through a bijective
+//    64-bit mixer. O(1) per shingle whatever n is; distinct token sequences collide with
+//    probability about 2^-64.
+//  - character shingles: XXH3_64bits_withSeed of the n-code-point substring.
+// The seed depends on the kind and n, so different shingle configurations do not mix.
 #pragma once
 
 #include <retold/export.hpp>
