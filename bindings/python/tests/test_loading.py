@@ -28,7 +28,7 @@ def test_library_next_to_the_package_is_found(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("RETOLD_LIBRARY", "LD_LIBRARY_PATH")}
     out = run("""
         import sys
-        sys.path.insert(0, sys.argv[0] if False else 'site')
+        sys.path.insert(0, 'site')
         import retold
         print(retold.library_path)
         with retold.Deduplicator() as d:
@@ -48,3 +48,20 @@ def test_every_c_function_is_declared_with_argtypes_and_restype():
     for name in declared:
         fn = getattr(N.lib, name)
         assert fn.argtypes is not None, name
+
+
+def test_system_library_path_is_the_fallback(tmp_path):
+    pkg = tmp_path / "site" / "retold"
+    shutil.copytree(PACKAGE_ROOT / "retold", pkg, ignore=shutil.ignore_patterns("__pycache__", "*.so*"))
+    env = {k: v for k, v in os.environ.items() if k != "RETOLD_LIBRARY"}
+    env["LD_LIBRARY_PATH"] = os.path.dirname(os.path.realpath(retold.library_path))
+    out = run("""
+        import sys
+        sys.path.insert(0, 'site')
+        import retold
+        print(retold.library_path)
+        with retold.Deduplicator() as d:
+            d.add("a", "works from the system path")
+    """, env, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "libretold_c.so.0"
