@@ -15,8 +15,9 @@ fi
 perf report -i "$OUT" --no-children --sort symbol --stdio 2>/dev/null | /usr/bin/python3 -c '
 import re, sys
 stages = [
-    ("vector index search (FAISS)", r"faiss::|fvec_|knn_|sgemm|gemm|blas|omp|GOMP"),
-    ("vector index (retold side)", r"vector_index"),
+    ("vector index: Eigen GEMM (IVF k-means / cell assignment)", r"Eigen::internal::(gebp|gemm)"),
+    ("vector index: FAISS (flat/IVF scans, quantizer)", r"faiss::|fvec_|knn_|sgemm|blas|omp|GOMP"),
+    ("vector index (retold side, k-means)", r"vector_index|kmeans"),
     ("embedding (TF-IDF)", r"tfidf|embed|extract_into"),
     ("normalize / boilerplate", r"normaliz|boilerplate|utf8proc|utf8"),
     ("shingles", r"shingle"),

@@ -336,6 +336,11 @@ struct dedup_flags {
   scoring_rule scoring;
   bool dry_run = false;
   bool print_clusters = false;
+  std::string vector_index = "auto";
+  std::size_t ivf_min_size = 0;
+  std::uint32_t nprobe = 0;
+  std::uint32_t embedding_dimension = 0;
+  std::size_t vector_candidates = 0;
 };
 
 // A readable listing of the stories on stdout: multi-member stories in full, singletons counted.
@@ -403,6 +408,13 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
   } else if (f.embedding == "none") {
     opts.embedding = embedding_mode::none;
   }
+  // Vector index and embedder shape: fixed when the state is created (saved with it).
+  if (f.vector_index == "flat") opts.vector_index.kind = vector_index_kind::flat;
+  if (f.vector_index == "ivf") opts.vector_index.kind = vector_index_kind::ivf;
+  if (f.ivf_min_size) opts.vector_index.ivf_min_size = f.ivf_min_size;
+  if (f.nprobe) opts.vector_index.nprobe = f.nprobe;
+  if (f.embedding_dimension) opts.embedder.dimension = f.embedding_dimension;
+  if (f.vector_candidates) opts.vector_candidates = f.vector_candidates;
   if (f.batch_size == 0) throw error(errc::invalid_argument, "--batch-size must be > 0");
 
   // Load yesterday's state, or start a new one.
@@ -793,6 +805,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"builtin", "external", "none"}))
       ->capture_default_str();
   dedup->add_option("--dimension", df.dimension, "Vector length for --embedding external");
+  dedup->add_option("--embedding-dimension", df.embedding_dimension,
+                    "Length of the built-in TF-IDF embedding when creating a state (library default 256)");
+  dedup->add_option("--vector-index", df.vector_index,
+                    "Vector index when creating a state: auto (flat, IVF from --ivf-min-size on), flat, ivf")
+      ->check(CLI::IsMember({"auto", "flat", "ivf"}))
+      ->capture_default_str();
+  dedup->add_option("--ivf-min-size", df.ivf_min_size, "auto: switch to IVF at this many vectors (library default 50000)");
+  dedup->add_option("--nprobe", df.nprobe, "IVF cells scanned per query (library default 16)");
+  dedup->add_option("--vector-candidates", df.vector_candidates,
+                    "Nearest neighbours examined per document (library default 16)");
   dedup->add_option("--source-priority", df.source_priority,
                     "Outlets preferred as story representative, best first (comma-separated)")
       ->delimiter(',');
