@@ -449,3 +449,28 @@ def test_kill_during_dedup_leaves_old_or_new_state(corpus, tmp_path):
         assert after in (before, before + 120)
         counts.add(after)
     assert kills > 0
+
+
+@pytest.mark.parametrize("given,expected", [
+    ("2024-03-05T09:05:00Z", 1709629500),
+    ("2024-03-05T11:05:00+02:00", 1709629500),
+    ("2024-03-05T04:05:00-0500", 1709629500),
+    ("2024-03-05 09:05", 1709629500),
+    ("2024-03-05T09:05:00.750Z", 1709629500),
+    ("2024-03-05", 1709596800),
+    ("2024-02-29T00:00:00Z", 1709164800),
+    (1709629500, 1709629500),
+    (1709629500.9, 1709629500),
+])
+def test_timestamp_forms(tmp_path, given, expected):
+    path = write_jsonl(tmp_path / "t.jsonl", [{"id": "a", "text": "a report on the storm", "timestamp": given}])
+    c = clusters_of(run("dedup", path, "-q").stdout)
+    assert c[0]["members"][0]["timestamp"] == expected
+
+
+@pytest.mark.parametrize("bad", ["2024-13-01", "2023-02-29", "2024-03-05T25:00:00Z", "2024-03-05Tnoon",
+                                 "05/03/2024", "2024-03-05T09:05:00+2"])
+def test_bad_timestamp_forms(tmp_path, bad):
+    path = write_jsonl(tmp_path / "t.jsonl", [{"id": "a", "text": "a report on the storm", "timestamp": bad}])
+    p = run("dedup", path, "-o", "none")
+    assert b"t.jsonl:1: skipped (bad_timestamp)" in p.stderr
