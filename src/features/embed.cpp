@@ -59,33 +59,35 @@ inline std::uint64_t gram_hash(const char* p, std::size_t len, std::uint64_t see
   return XXH3_64bits_withSeed(p, len, seed);
 }
 
-// Sorts `v` (uniformly distributed 64-bit hashes): one counting pass on the top bits spreads the
-// values into about n buckets, then an insertion sort fixes the order inside buckets. Three linear passes
-// instead of std::sort's n log n compares: the sort was half the cost of extract() before.
-void hash_sort(std::vector<std::uint64_t>& v, std::vector<std::uint64_t>& tmp, std::vector<std::uint32_t>& hist) {
+// A hashed term and how often it occurs.
+struct hc {
+  std::uint64_t h;
+  std::uint32_t c;
+};
+
+// Sorts `v` by hash (uniformly distributed 64-bit values): one counting pass on the top bits
+// spreads the values into about n / 2 buckets, then an insertion sort fixes the order inside
+// buckets. Three linear passes instead of std::sort's n log n compares, which were half the cost
+// of extract().
+void hash_sort(std::vector<hc>& v, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist) {
   const std::size_t n = v.size();
   if (n < 64) {
-    std::sort(v.begin(), v.end());
+    std::sort(v.begin(), v.end(), [](const hc& a, const hc& b) { return a.h < b.h; });
     return;
   }
   int bits = 6;
-  while (bits < 16 && (std::size_t{1} << bits) < n) ++bits;
+  while (bits < 16 && (std::size_t{2} << bits) < n) ++bits;  // about 2 values per bucket
   const int shift = 64 - bits;
   const std::size_t nb = std::size_t{1} << bits;
   hist.assign(nb + 1, 0);
-  for (std::uint64_t x : v) ++hist[(x >> shift) + 1];
+  for (const hc& x : v) ++hist[(x.h >> shift) + 1];
   for (std::size_t b = 1; b <= nb; ++b) hist[b] += hist[b - 1];
   tmp.resize(n);
-  {
-    std::vector<std::uint32_t>& pos = hist;  // hist[b] = start of bucket b; advanced while scattering
-    for (std::uint64_t x : v) tmp[pos[x >> shift]++] = x;
-  }
-  // tmp is now ordered by the top bits; the few inversions left are inside buckets, so one
-  // insertion-sort pass finishes it with almost no mispredicted branches.
+  for (const hc& x : v) tmp[hist[x.h >> shift]++] = x;
   for (std::size_t i = 1; i < n; ++i) {
-    const std::uint64_t x = tmp[i];
+    const hc x = tmp[i];
     std::size_t j = i;
-    while (j > 0 && tmp[j - 1] > x) {
+    while (j > 0 && tmp[j - 1].h > x.h) {
       tmp[j] = tmp[j - 1];
       --j;
     }
@@ -95,8 +97,10 @@ void hash_sort(std::vector<std::uint64_t>& v, std::vector<std::uint64_t>& tmp, s
 }
 
 struct scratch {
-  std::vector<std::uint64_t> hashes;
-  std::vector<std::uint64_t> tmp;
+  std::vector<hc> hashes;
+  std::vector<hc> tmp;
+  std::vector<hc> words;  // open-addressing table: distinct tokens (c == 0: empty)
+  std::vector<std::uint32_t> word_tok;  // token index of each table slot's first occurrence
   std::vector<std::uint32_t> hist;
   std::vector<std::string_view> toks;
   std::string padded;
@@ -208,22 +212,40 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
     }
   }
 
+  // Distinct tokens first (a small open-addressing table keyed by the token hash): a word's
+  // character n-grams are hashed once however often it occurs, and enter with its count.
+  auto& table = s.words;
+  auto& first = s.word_tok;
+  int bits = 6;
+  while (bits < 20 && (std::size_t{1} << bits) < 2 * toks.size()) ++bits;
+  const std::size_t mask = (std::size_t{1} << bits) - 1;
+  table.assign(mask + 1, hc{0, 0});
+  first.resize(mask + 1);
   for (std::size_t t = 0; t < toks.size(); ++t) {
     const std::string_view tok = toks[t];
-    if (opts_.word_ngram_max >= 1) {
-      const std::uint64_t h = XXH3_64bits_withSeed(tok.data(), tok.size(), seed);
-      hs.push_back(tag(h, has_ascii_digit(tok) ? kind_number : kind_word));
-      // Word n-grams: with single-space separation the n tokens are one substring; otherwise
-      // hash the tokens' hashes so that odd spacing does not change the term.
-      for (std::uint32_t n = 2; n <= opts_.word_ngram_max && t + n <= toks.size(); ++n) {
-        std::uint64_t g = seed ^ (seed_mix * n);
-        for (std::uint32_t k = 0; k < n; ++k) {
-          const std::string_view w = toks[t + k];
-          g = XXH3_64bits_withSeed(w.data(), w.size(), g);
-        }
-        hs.push_back(tag(g, kind_ngram));
-      }
+    const std::uint64_t h = XXH3_64bits_withSeed(tok.data(), tok.size(), seed);
+    std::size_t i = static_cast<std::size_t>(h >> (64 - bits));
+    while (table[i].c != 0 && table[i].h != h) i = (i + 1) & mask;
+    if (table[i].c++ == 0) {
+      table[i].h = h;
+      first[i] = static_cast<std::uint32_t>(t);
     }
+    // Word n-grams: hash the tokens' hashes so that odd spacing does not change the term.
+    for (std::uint32_t n = 2; n <= opts_.word_ngram_max && t + n <= toks.size(); ++n) {
+      std::uint64_t g = seed ^ (seed_mix * n);
+      for (std::uint32_t k = 0; k < n; ++k) {
+        const std::string_view w = toks[t + k];
+        g = XXH3_64bits_withSeed(w.data(), w.size(), g);
+      }
+      hs.push_back({tag(g, kind_ngram), 1});
+    }
+  }
+
+  for (std::size_t slot = 0; slot <= mask; ++slot) {
+    const std::uint32_t count = table[slot].c;
+    if (count == 0) continue;
+    const std::string_view tok = toks[first[slot]];
+    if (opts_.word_ngram_max >= 1) hs.push_back({tag(table[slot].h, has_ascii_digit(tok) ? kind_number : kind_word), count});
     if (opts_.char_ngram_min != 0) {
       auto& p = s.padded;
       p.resize(tok.size() + 2 + 8);  // 8 bytes of slack for gram_hash's word load
@@ -237,8 +259,7 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
         for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
           if (cps < n) break;
           const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
-          for (std::size_t i = 0; i + n <= cps; ++i)
-            hs.push_back(tag(gram_hash(p.data() + i, n, cseed), kind_char));
+          for (std::size_t i = 0; i + n <= cps; ++i) hs.push_back({tag(gram_hash(p.data() + i, n, cseed), kind_char), count});
         }
         continue;
       }
@@ -253,21 +274,26 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
         if (cps < n) break;
         const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
         for (std::size_t i = 0; i + n <= cps; ++i)
-          hs.push_back(tag(gram_hash(p.data() + off[i], off[i + n] - off[i], cseed), kind_char));
+          hs.push_back({tag(gram_hash(p.data() + off[i], off[i + n] - off[i], cseed), kind_char), count});
       }
     }
   }
 
   hash_sort(hs, s.tmp, s.hist);
-  out.terms.clear();
-  out.counts.clear();
-  for (std::size_t i = 0; i < hs.size();) {
-    std::size_t j = i + 1;
-    while (j < hs.size() && hs[j] == hs[i]) ++j;
-    out.terms.push_back(hs[i]);
-    out.counts.push_back(static_cast<float>(j - i));
-    i = j;
+  out.terms.resize(hs.size());
+  out.counts.resize(hs.size());
+  std::size_t u = 0;
+  for (std::size_t i = 0; i < hs.size(); ++i) {
+    if (u != 0 && out.terms[u - 1] == hs[i].h) {
+      out.counts[u - 1] += static_cast<float>(hs[i].c);
+    } else {
+      out.terms[u] = hs[i].h;
+      out.counts[u] = static_cast<float>(hs[i].c);
+      ++u;
+    }
   }
+  out.terms.resize(u);
+  out.counts.resize(u);
 }
 
 void tfidf_embedder::observe(const term_counts& doc) {
@@ -319,7 +345,9 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
     const float c = counts[i];
     if (!(c > 0.0f)) continue;
     float tf;
-    if (opts_.sublinear_tf) {
+    if (c == 1.0f) {
+      tf = 1.0f;  // most terms of a document occur once
+    } else if (opts_.sublinear_tf) {
       const auto ci = static_cast<std::uint64_t>(c);
       tf = (static_cast<float>(ci) == c && ci >= 1) ? 1.0f + L.log1p(ci - 1) : 1.0f + std::log(c);
     } else {
