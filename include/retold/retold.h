@@ -289,9 +289,11 @@ typedef struct retold_query_options {
   uint32_t include_rejected; /* 1: also return candidates the scoring rule rejected */
   uint32_t has_timestamp;    /* 1: apply the configured time window around `timestamp` */
   int64_t timestamp;
+  double min_score;          /* only matches with scores.score >= min_score (0: no floor); with
+                                include_rejected, a caller's own threshold on the score */
 } retold_query_options;
 
-#define RETOLD_QUERY_OPTIONS_INIT {RETOLD_QUERY_OPTIONS_VERSION, 10u, 0u, 0u, 0}
+#define RETOLD_QUERY_OPTIONS_INIT {RETOLD_QUERY_OPTIONS_VERSION, 10u, 0u, 0u, 0, 0.0}
 
 /* Initializes `opts` as RETOLD_QUERY_OPTIONS_INIT. RETOLD_EINVALID on NULL or unknown version.
    Thread-safe (touches only `opts`). */

@@ -94,15 +94,23 @@ retold::query_options to_cpp(const retold_query_options* o) {
   if (o->version != RETOLD_QUERY_OPTIONS_VERSION)
     fail(RETOLD_EINVALID, "query options version is " + std::to_string(o->version) +
                               " (initialize with RETOLD_QUERY_OPTIONS_INIT)");
+  if (!(o->min_score >= 0.0 && o->min_score <= 1.0))
+    fail(RETOLD_EINVALID, "query options min_score must be in [0, 1]");
   q.top_k = o->top_k;
   q.accepted_only = o->include_rejected == 0;
   if (o->has_timestamp) q.timestamp = o->timestamp;
   return q;
 }
 
-void fill_match_list(std::vector<retold::match> matches, retold_match_list* out) {
+double min_score_of(const retold_query_options* o) noexcept { return o ? o->min_score : 0.0; }
+
+// Matches come best first, so dropping those under the floor after top-k leaves exactly the
+// top-k of the matches above it.
+void fill_match_list(std::vector<retold::match> matches, double min_score, retold_match_list* out) {
   auto st = std::make_unique<match_list_storage>();
   st->matches = std::move(matches);
+  if (min_score > 0.0)
+    std::erase_if(st->matches, [&](const retold::match& m) { return m.scores.score < min_score; });
   st->items.reserve(st->matches.size());
   for (const auto& m : st->matches) st->items.push_back(retold_match{m.id.c_str(), m.cluster_id, to_c(m.scores)});
   out->items = st->items.data();
@@ -278,7 +286,7 @@ int retold_dedup_query(const retold_dedup* dedup, const char* text, uint64_t tex
     const auto& d = dedup_of(dedup);
     require(out, "out");
     const std::string_view t = text_view(text, text_len, "text");
-    fill_match_list(d.query(t, to_cpp(opts)), out);
+    fill_match_list(d.query(t, to_cpp(opts)), min_score_of(opts), out);
     return RETOLD_OK;
   });
 }
@@ -290,7 +298,7 @@ int retold_dedup_query_vector(const retold_dedup* dedup, const float* vector, ui
     const auto& d = dedup_of(dedup);
     require(out, "out");
     if (vector == nullptr && dim != 0) fail(RETOLD_EINVALID, "vector is NULL but dim is " + std::to_string(dim));
-    fill_match_list(d.query_vector(std::span<const float>(vector, dim), to_cpp(opts)), out);
+    fill_match_list(d.query_vector(std::span<const float>(vector, dim), to_cpp(opts)), min_score_of(opts), out);
     return RETOLD_OK;
   });
 }

@@ -186,7 +186,7 @@ static void test_options_init(void) {
   CHECK_RC(retold_query_options_init(&qb, RETOLD_QUERY_OPTIONS_VERSION), RETOLD_OK);
   CHECK(qa.version == qb.version && qa.top_k == qb.top_k && qb.top_k == 10);
   CHECK(qa.include_rejected == qb.include_rejected && qa.has_timestamp == qb.has_timestamp);
-  CHECK(qa.timestamp == qb.timestamp);
+  CHECK(qa.timestamp == qb.timestamp && qa.min_score == qb.min_score && qb.min_score == 0.0);
   CHECK_RC(retold_query_options_init(NULL, RETOLD_QUERY_OPTIONS_VERSION), RETOLD_EINVALID);
   CHECK_RC(retold_query_options_init(&qb, 7), RETOLD_EINVALID);
 }
@@ -687,6 +687,20 @@ static void test_queries_and_features(void) {
   CHECK(m.count >= 1);
   for (i = 1; i < m.count; ++i) CHECK(m.items[i].scores.score <= m.items[i - 1].scores.score);
   retold_match_list_dispose(&m);
+  /* a caller's own threshold: rejected candidates above it, nothing under it */
+  q.min_score = 0.05;
+  CHECK_RC(retold_dedup_query(d, RATE_COPY, strlen(RATE_COPY), &q, &m), RETOLD_OK);
+  CHECK(m.count >= 1);
+  for (i = 0; i < m.count; ++i) CHECK(m.items[i].scores.score >= 0.05);
+  retold_match_list_dispose(&m);
+  q.min_score = 1.0; /* only the stored copy of the text itself scores 1 */
+  CHECK_RC(retold_dedup_query(d, FOOTBALL, strlen(FOOTBALL), &q, &m), RETOLD_OK);
+  CHECK(m.count == 1 && strcmp(m.items[0].id, "football") == 0);
+  retold_match_list_dispose(&m);
+  q.min_score = 1.5;
+  CHECK_RC(retold_dedup_query(d, RATE_COPY, strlen(RATE_COPY), &q, &m), RETOLD_EINVALID);
+  CHECK_MSG("min_score");
+  q.min_score = 0.0;
   q.include_rejected = 0;
   q.top_k = 0;
   CHECK_RC(retold_dedup_query(d, RATE_COPY, strlen(RATE_COPY), &q, &m), RETOLD_OK);

@@ -540,7 +540,7 @@ class Deduplicator:
 
     # -- queries
 
-    def _query_options(self, top_k, include_rejected, timestamp):
+    def _query_options(self, top_k, include_rejected, timestamp, min_score):
         q = N.QueryOptions()
         q.version = N.QUERY_OPTIONS_VERSION
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 0 <= top_k < 1 << 32:
@@ -550,14 +550,17 @@ class Deduplicator:
         if timestamp is not None:
             q.has_timestamp = 1
             q.timestamp = _timestamp(timestamp)
+        if min_score is not None:
+            q.min_score = float(min_score)
         return q
 
     def query(self, text: Union[str, bytes], *, top_k: int = 10, include_rejected: bool = False,
-              timestamp: Timestamp = None) -> List[Match]:
+              timestamp: Timestamp = None, min_score: Optional[float] = None) -> List[Match]:
         """Stored reports most similar to `text`, best first (nothing is stored). With
-        `timestamp`, the configured time window applies around it."""
+        `timestamp`, the configured time window applies around it; with `min_score`, only
+        matches scoring at least that (with include_rejected=True: your own threshold)."""
         t = _text(text, "text")
-        q = self._query_options(top_k, include_rejected, timestamp)
+        q = self._query_options(top_k, include_rejected, timestamp, min_score)
         m = N.MatchList()
         h = self._enter()
         try:
@@ -572,11 +575,11 @@ class Deduplicator:
             self._leave()
 
     def query_vector(self, vector, *, top_k: int = 10, include_rejected: bool = False,
-                     timestamp: Timestamp = None) -> List[Match]:
+                     timestamp: Timestamp = None, min_score: Optional[float] = None) -> List[Match]:
         """As query(), by an embedding (cosine only). IncompatibleError for a wrong dimension or
         when embeddings are disabled."""
         ptr, n, keep = _floats(vector)
-        q = self._query_options(top_k, include_rejected, timestamp)
+        q = self._query_options(top_k, include_rejected, timestamp, min_score)
         m = N.MatchList()
         h = self._enter()
         try:

@@ -127,6 +127,7 @@ class QueryOptions(Structure):
         ("include_rejected", c_uint32),
         ("has_timestamp", c_uint32),
         ("timestamp", c_int64),
+        ("min_score", c_double),
     ]
 
 

@@ -62,6 +62,11 @@ def test_query_ranks_and_stores_nothing(dedup):
     everything = dedup.query(RATE_COPY, include_rejected=True)
     assert [m.scores.score for m in everything] == sorted((m.scores.score for m in everything), reverse=True)
     assert dedup.query(RATE_COPY, top_k=0) == []
+    floor = dedup.query(RATE_COPY, include_rejected=True, min_score=0.05)
+    assert floor and all(m.scores.score >= 0.05 for m in floor)
+    assert dedup.query(FOOTBALL + " More.", min_score=1.0) == []
+    with pytest.raises(retold.InvalidArgumentError):
+        dedup.query(RATE_COPY, min_score=1.5)
     assert dedup.query("") == []
     assert dedup.query(RATE_COPY.encode()) == matches  # bytes work as well
 
