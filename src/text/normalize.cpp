@@ -13,6 +13,7 @@
 #endif
 
 #include <algorithm>
+#include <cstring>
 #include <array>
 #include <string>
 #include <vector>
@@ -149,10 +150,9 @@ cp_class classify(utf8proc_int32_t cp, bool fold_punct) {
 struct two_byte_entry {
   enum kind_t : std::uint8_t { general = 0, keep, punct, space, drop };
   kind_t kind = general;
-  std::uint8_t count = 0;  // code points in cp (keep / punct)
-  char32_t cp[2] = {0, 0};
+  std::uint8_t nbytes = 0;  // UTF-8 length of the mapped code points (keep / punct)
+  char bytes[8] = {};       // the mapped code points, UTF-8 encoded: stored with one 8-byte copy
 };
-
 struct two_byte_table {
   two_byte_entry e[2][0x800];  // [casefold][code point]
   two_byte_table();
@@ -169,7 +169,9 @@ two_byte_table::two_byte_table() {
     for (utf8proc_int32_t cp = 0x80; cp < 0x800; ++cp) {
       two_byte_entry& t = e[fold][cp];
       if (fold && (cp == 0x130 || cp == 0x131)) {  // Turkish, see turkish_i()
-        t = {two_byte_entry::keep, 1, {U'i', 0}};
+        t.kind = two_byte_entry::keep;
+        t.nbytes = 1;
+        t.bytes[0] = 'i';
         continue;
       }
       if (is_mark(cp) || utf8proc_get_property(cp)->combining_class != 0) continue;
@@ -186,6 +188,7 @@ two_byte_table::two_byte_table() {
       }
       bool ok = true;
       two_byte_entry::kind_t kind = two_byte_entry::keep;
+      std::size_t nbytes = 0;
       for (utf8proc_ssize_t k = 0; k < n; ++k) {
         if (is_mark(buf[k])) ok = false;
         const cp_class with_fold = classify(buf[k], true), without = classify(buf[k], false);
@@ -196,11 +199,15 @@ two_byte_table::two_byte_table() {
                                         : two_byte_entry::space;
         if (k == 0) kind = kk;
         else if (kk != kind) ok = false;  // mixed expansions take the general path
-        t.cp[k] = static_cast<char32_t>(buf[k]);
+        nbytes += static_cast<std::size_t>(
+            utf8proc_encode_char(buf[k], reinterpret_cast<utf8proc_uint8_t*>(t.bytes + nbytes)));
       }
-      if (!ok || kind == two_byte_entry::drop) continue;
+      if (!ok || kind == two_byte_entry::drop) {
+        t = two_byte_entry{};
+        continue;
+      }
       t.kind = kind;
-      t.count = static_cast<std::uint8_t>(n);
+      t.nbytes = static_cast<std::uint8_t>(nbytes);
     }
   }
 }
@@ -226,10 +233,13 @@ bool normalize_chunk_fast(const unsigned char* p, std::size_t len, emitter& em,
     }
     if (c < 0xC2 || c > 0xDF || i + 1 >= len || (p[i + 1] & 0xC0) != 0x80) break;
     const two_byte_entry& t = table[((c & 0x1F) << 6) | (p[i + 1] & 0x3F)];
-    if (t.kind == two_byte_entry::general) break;
     if (t.kind == two_byte_entry::keep ||
-        (t.kind == two_byte_entry::punct && !opts.fold_punctuation)) {
-      for (int k = 0; k < t.count; ++k) em.put_cp(t.cp[k]);
+        (t.kind == two_byte_entry::punct && !opts.fold_punctuation)) [[likely]] {
+      std::memcpy(em.out.data() + em.w, t.bytes, 8);  // ensured: 4 bytes of room per input byte
+      em.w += t.nbytes;
+      em.in_token = true;
+    } else if (t.kind == two_byte_entry::general) {
+      break;
     } else if (t.kind != two_byte_entry::drop) {
       em.separate();
     }
@@ -317,6 +327,36 @@ void normalize_chunk(const unsigned char* p, std::size_t len, std::size_t offset
   }
 }
 
+// End of the chunk starting at i: the first ASCII separator at or after i, or n.
+std::size_t chunk_end(const unsigned char* p, std::size_t i, std::size_t n,
+                      const unsigned char* table, bool fold_punct) {
+#if defined(__SSE2__)
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i word;
+    if (fold_punct) {
+      const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // A-Z -> a-z
+      const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                           _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+      const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                          _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+      word = _mm_or_si128(letter, digit);
+    } else {
+      word = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                              _mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)));
+    }
+    // Bytes >= 0x80 are negative as signed chars: never "word" above, but they continue a chunk.
+    const unsigned cont = static_cast<unsigned>(_mm_movemask_epi8(word) | _mm_movemask_epi8(v));
+    if (cont != 0xFFFFu) return i + static_cast<std::size_t>(__builtin_ctz(~cont));
+    i += 16;
+  }
+#else
+  (void)fold_punct;
+#endif
+  while (i < n && table[p[i]] != 0) ++i;
+  return i;
+}
+
 }  // namespace
 
 void normalize_into(std::string_view text, std::string& out, const normalize_options& opts) {
@@ -372,8 +412,7 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
       start = i - (w - ws);
       w = ws;
     }
-    std::size_t end = i;
-    while (end < n && table[p[end]] != 0) ++end;
+    const std::size_t end = chunk_end(p, i, n, table, opts.fold_punctuation);
     emitter em{out, w, false};
     normalize_chunk(p + start, end - start, start, em, opts, table);
     w = em.w;
