@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <map>
 #include <random>
 #include <vector>
@@ -243,4 +245,28 @@ TEST(LshIndex, RecallOfChosenParams) {
     found += std::any_of(res.begin(), res.end(), [&](const lsh_match& m) { return m.key == k; });
   }
   EXPECT_GE(found, 297);
+}
+
+// Const members may run concurrently (documented contract): many threads querying one index.
+TEST(LshIndex, ConcurrentQueries) {
+  std::mt19937_64 rng(9);
+  const minhasher mh;
+  lsh_index index(mh.config(), retold::choose_lsh_params(0.5, 128));
+  std::vector<signature> sigs;
+  for (std::uint64_t k = 0; k < 500; ++k) {
+    sigs.push_back(mh.compute(random_set(rng, 200)));
+    index.insert(k, sigs.back());
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (std::uint64_t k = static_cast<std::uint64_t>(t); k < 500; k += 2) {
+        const auto res = index.query(sigs[k], 0.9);
+        if (res.empty() || res[0].key != k) ++wrong;
+        if (index.values_of(k).size() != 128) ++wrong;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
 }

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <random>
 #include <vector>
 #include <fstream>
@@ -327,4 +329,58 @@ TEST(Normalize, TwoByteTableMatchesUtf8proc) {
       ASSERT_EQ(general, fast + forced_suffix) << "U+" << std::hex << static_cast<unsigned>(cp) << " mode " << mode;
     }
   }
+}
+
+// Random bytes: with replacement the output is always valid UTF-8 and normalized; without it,
+// normalize either succeeds (the input was valid) or reports exactly the first invalid offset.
+TEST(Normalize, RandomBytesNeverMisbehave) {
+  std::mt19937_64 rng(13);
+  const std::string pieces[] = {"a", " ", "Ж", "\xE2\x80\x94", "\xC3", "\xE2\x82", "\xFF", "\x80",
+                                "\xF0\x9F\x98\x80", "\xED\xA0\x80", "İ", "\xCC\x81", "9", "."};
+  for (int t = 0; t < 3000; ++t) {
+    std::string text;
+    const std::size_t len = rng() % 64;
+    for (std::size_t k = 0; k < len; ++k) {
+      if (rng() % 4 == 0) text += static_cast<char>(rng() & 0xFF);
+      else text += pieces[rng() % std::size(pieces)];
+    }
+    normalize_options r;
+    r.replace_invalid_utf8 = true;
+    const std::string out = normalize(text, r);
+    ASSERT_TRUE(retold::is_valid_utf8(out));
+    ASSERT_EQ(out.find("  "), std::string::npos);
+    ASSERT_TRUE(out.empty() || (out.front() != ' ' && out.back() != ' '));
+    std::size_t bad = 0;
+    const bool valid = retold::is_valid_utf8(text, &bad);
+    try {
+      const std::string strict = normalize(text);
+      ASSERT_TRUE(valid);
+      ASSERT_EQ(strict, out);
+    } catch (const retold::error& e) {
+      ASSERT_FALSE(valid);
+      ASSERT_EQ(e.code(), errc::invalid_utf8);
+      ASSERT_NE(std::string(e.what()).find("offset " + std::to_string(bad)), std::string::npos)
+          << e.what() << " expected offset " << bad;
+    }
+  }
+}
+
+// normalize keeps per-thread scratch space and a lazily built table: concurrent calls must give
+// the same results as sequential ones.
+TEST(Normalize, ConcurrentCallsAgree) {
+  const std::vector<std::string> inputs = {"Привет, МИР! İstanbul", "Straße ﬁne \xEF\xB7\xBA",
+                                           "پاکستان، زندہ باد۔", "plain ASCII, text."};
+  std::vector<std::string> expected;
+  for (const auto& s : inputs) expected.push_back(normalize(s));
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&, t] {
+      for (int k = 0; k < 2000; ++k) {
+        const std::size_t i = static_cast<std::size_t>(k + t) % inputs.size();
+        if (normalize(inputs[i]) != expected[i]) ++mismatches;
+      }
+    });
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(mismatches.load(), 0);
 }
