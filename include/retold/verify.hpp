@@ -40,10 +40,12 @@ struct pair_scores {
 /// score = max(jaccard, cosine, combined), in [0, 1] (negative cosines count as 0).
 /// Plain value; evaluate() is pure and thread-safe.
 struct scoring_rule {
-  double jaccard_threshold = 0.5;
-  double cosine_threshold = 0.62;
-  double combined_weight_jaccard = 0.5;
-  double combined_threshold = 0.45;
+  // Fitted on the MSRP training split with the built-in embedder's defaults (docs/evaluation.md);
+  // the cosine thresholds are tied to that embedder: other features or dimensions shift cosine.
+  double jaccard_threshold = 0.30;
+  double cosine_threshold = 0.525;
+  double combined_weight_jaccard = 0.8;
+  double combined_threshold = 0.325;
 
   /// Scores one pair. `has_cosine` false ignores `cosine`.
   RETOLD_API pair_scores evaluate(double jaccard, double cosine, bool has_cosine) const noexcept;
