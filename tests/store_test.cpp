@@ -9,7 +9,9 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <atomic>
 #include <random>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -410,6 +412,33 @@ TEST(StateDirectory, InterruptedSaveLeavesPreviousStateAndIsCleanedUp) {
     EXPECT_EQ(f.find("g00000000000000ff"), std::string::npos) << f;
   }
   EXPECT_EQ(listing(d.path()).size(), 5u);
+}
+
+TEST(StateDirectory, LoadsDuringSavesAlwaysSeeAWholeGeneration) {
+  temp_dir d;
+  save_state_directory(d.path(), sample_parts(1));
+  std::atomic<bool> done{false};
+  std::atomic<int> loads{0}, failures{0};
+  std::thread reader([&] {
+    while (!done) {
+      try {
+        const auto got = load_state_directory(d.path(), wanted());
+        byte_reader r(got[0].payload, "documents");
+        const std::string label = r.str();
+        const auto salt = static_cast<int>(r.u64());
+        if (got[1].payload != sample_parts(salt)[1].payload) ++failures;  // parts of one save only
+        ++loads;
+      } catch (const error& e) {
+        ++failures;
+        ADD_FAILURE() << e.what();
+      }
+    }
+  });
+  for (int i = 2; i < 40; ++i) save_state_directory(d.path(), sample_parts(i));
+  done = true;
+  reader.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(loads.load(), 0);
 }
 
 TEST(StateDirectory, ForeignFilesAreLeftAlone) {

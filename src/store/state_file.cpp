@@ -289,21 +289,29 @@ void validate_part_name(std::string_view name) {
     throw error(errc::invalid_argument, "state part name '" + printable(name) + "' is not a valid file name");
 }
 
-// An exclusive advisory lock on <dir>/LOCK so two savers cannot interleave their cleanup.
+// An advisory lock on <dir>/LOCK: exclusive for a saver, so two savers cannot interleave their
+// cleanup; shared for a loader, so a save cannot delete the generation being read. A loader that
+// cannot create the lock file (read-only directory) reads without it.
 class dir_lock {
  public:
-  explicit dir_lock(const std::filesystem::path& dir) {
+  dir_lock(const std::filesystem::path& dir, bool exclusive) {
     const auto path = dir / kLockName;
     fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw_io("cannot open lock file", path, errno);
-    while (::flock(fd_, LOCK_EX) != 0) {
+    if (fd_ < 0 && !exclusive) fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      if (!exclusive) return;
+      throw_io("cannot open lock file", path, errno);
+    }
+    while (::flock(fd_, exclusive ? LOCK_EX : LOCK_SH) != 0) {
       if (errno == EINTR) continue;
       const int err = errno;
       ::close(fd_);
       throw_io("cannot lock", path, err);
     }
   }
-  ~dir_lock() { ::close(fd_); }  // closing releases the lock
+  ~dir_lock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
   dir_lock(const dir_lock&) = delete;
   dir_lock& operator=(const dir_lock&) = delete;
 
@@ -465,7 +473,7 @@ void save_state_directory(const std::filesystem::path& dir, std::span<const stat
   std::filesystem::create_directories(dir, ec);
   if (ec) throw error(errc::io, "cannot create state directory " + dir.string() + ": " + ec.message());
 
-  dir_lock lock(dir);
+  dir_lock lock(dir, /*exclusive=*/true);
 
   // The new generation is above both the MANIFEST's and every generation-named file present, so no
   // file the current MANIFEST names (nor any leftover) is ever overwritten.
@@ -539,6 +547,7 @@ std::vector<state_part> load_state_directory(const std::filesystem::path& dir, s
     }
     throw error(errc::not_found, "state directory " + dir.string() + " does not exist");
   }
+  dir_lock lock(dir, /*exclusive=*/false);
   const auto mpayload = read_state_file(mpath, kManifestKind, kManifestVersion);
   const manifest m = parse_manifest(mpath, mpayload);
 
