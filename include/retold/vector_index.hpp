@@ -73,7 +73,7 @@ class RETOLD_API vector_index {
   /// Stores an L2-normalized copy of `v` under `key`. errc::incompatible when v.size() differs
   /// from dimension(), errc::duplicate_id when the key is stored, errc::invalid_argument for the
   /// reserved key or a non-finite component. May rebuild the index (automatic switch to IVF,
-  /// IVF retraining). Strong guarantee: on a throw nothing was added.
+  /// IVF retraining). Invalid input is refused before anything is added.
   void add(std::uint64_t key, std::span<const float> v);
   /// Adds keys.size() vectors stored row after row in `rows` (rows.size() == keys.size() *
   /// dimension(), errc::invalid_argument otherwise). All are checked before any is added.
