@@ -223,6 +223,20 @@ TEST(Boilerplate, LabelsAndCreditLines) {
             "KYIV (Reuters) - Ministers met on Thursday. They agreed on aid.\nThe talks will go on.");
 }
 
+TEST(Boilerplate, PromotionAndStoryNotes) {
+  const std::string raw =
+      "The minister resigned on Friday.\n"
+      "Example Daily will update this story as more details become available.\n"
+      "Daily briefing on regional politics. Sign up for our newsletter.\n"
+      "Follow Example Observer for continuing coverage of the talks.\n"
+      "Subscribe to our channel on Telegram.";
+  EXPECT_EQ(retold::strip_boilerplate(raw),
+            "The minister resigned on Friday.\nDaily briefing on regional politics.");
+  // Ordinary sentences that merely start alike stay.
+  const std::string keep = "Follow-up talks are planned for May.\nFollow the money, he said.";
+  EXPECT_EQ(retold::strip_boilerplate(keep), keep);
+}
+
 TEST(Boilerplate, KeepsOrdinaryText) {
   const std::string raw = "Details of the plan were not disclosed.\nRecall votes are rare.";
   EXPECT_EQ(retold::strip_boilerplate(raw), raw);

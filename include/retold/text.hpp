@@ -58,7 +58,10 @@ RETOLD_API std::vector<std::string_view> tokenize(std::string_view normalized);
 ///  - lines that are only a section label ("Details", "Recall", "Optional", "Read also",
 ///    "Related", "Advertisement", ...; case-insensitive, an optional trailing colon);
 ///  - sentences that are credit lines ("This was reported by UNN with reference to Reuters, ...",
-///    "It was reported by ...", "Reporting by ...; Editing by ...", "Additional reporting by").
+///    "It was reported by ...", "Reporting by ...; Editing by ...", "Additional reporting by",
+///    "... contributed to this report"), promotion ("Subscribe to ...", "Sign up for ...",
+///    "Follow <outlet> for the latest ...") and notes about the story ("... will update this
+///    story ...").
 /// Datelines such as "KYIV (Reuters) -" or "(APP)" are kept. Paragraphs left empty are dropped;
 /// the result keeps one '\n' between remaining lines. Works on bytes, so invalid UTF-8 passes
 /// through unchanged (normalize() reports it). Thread-safe.

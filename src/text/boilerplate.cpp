@@ -25,18 +25,32 @@ constexpr std::array<std::string_view, 9> k_line_prefixes = {
     "follow us on", "subscribe to our", "photo:", "video:",
 };
 
-// Sentences starting with one of these are credit lines.
-constexpr std::array<std::string_view, 14> k_credit_prefixes = {
+// Sentences starting with one of these are credit lines or promotion.
+constexpr std::array<std::string_view, 20> k_credit_prefixes = {
     "this was reported by",  "this is reported by",  "it was reported by",
     "this was reported on",  "this is reported on",  "reporting by",
     "additional reporting by", "writing by",          "editing by",
     "compiled by",           "(reporting by",        "copyright",
     "all rights reserved",   "\xC2\xA9",  // the copyright sign
+    "subscribe to",          "sign up for",          "sign up to",
+    "follow us",             "click here",           "download our app",
 };
 
 // Sentences ending with one of these (before the final punctuation) are credit lines too.
 constexpr std::array<std::string_view, 2> k_credit_suffixes = {
     "contributed to this report", "contributed reporting",
+};
+
+// Sentences containing one of these are notes about the story, not the story.
+constexpr std::array<std::string_view, 4> k_note_phrases = {
+    "will update this story", "this story will be updated", "this is a developing story",
+    "this story is developing",
+};
+
+// "Follow <outlet> for ..." / "Follow <outlet> on ..." promotion sentences.
+constexpr std::array<std::string_view, 8> k_follow_phrases = {
+    " for continuing coverage", " for the latest", " for more", " for updates", " on telegram",
+    " on facebook", " on twitter", " on instagram",
 };
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
@@ -50,6 +64,12 @@ bool istarts_with(std::string_view s, std::string_view prefix) {
 
 bool iends_with(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && istarts_with(s.substr(s.size() - suffix.size()), suffix);
+}
+
+bool icontains(std::string_view s, std::string_view needle) {
+  for (std::size_t i = 0; i + needle.size() <= s.size(); ++i)
+    if (istarts_with(s.substr(i), needle)) return true;
+  return false;
 }
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
@@ -81,6 +101,11 @@ bool is_credit_sentence(std::string_view s) {
   s = trim(s);
   for (auto prefix : k_credit_prefixes)
     if (istarts_with(s, prefix)) return true;
+  for (auto phrase : k_note_phrases)
+    if (icontains(s, phrase)) return true;
+  if (istarts_with(s, "follow "))
+    for (auto phrase : k_follow_phrases)
+      if (icontains(s, phrase)) return true;
   while (!s.empty() && (s.back() == '.' || s.back() == '!' || s.back() == '"')) s.remove_suffix(1);
   for (auto suffix : k_credit_suffixes)
     if (iends_with(s, suffix)) return true;
