@@ -380,7 +380,8 @@ TEST(Deduplicator, ConcurrentQueriesWhileAdding) {
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t)
     readers.emplace_back([&] {
-      while (!done) {
+      // Each reader queries at least a few times, however fast the writer finishes.
+      for (int n = 0; !done || n < 5; ++n) {
         auto q = d.query(docs[0].text);
         // docs[0] is always stored; its copy "extra-0" may outrank it once added.
         for (const auto& m : q)
