@@ -270,3 +270,17 @@ TEST(LshIndex, ConcurrentQueries) {
   for (auto& th : threads) th.join();
   EXPECT_EQ(wrong.load(), 0);
 }
+
+// Thousands of byte-identical documents share every band: long probe runs, removal from the
+// middle of them (backward shift), and results that list them all.
+TEST(LshIndex, ManyIdenticalDocuments) {
+  const minhasher mh;
+  lsh_index index(mh.config(), lsh_params{16, 8});
+  const signature s = mh.compute(std::vector<std::uint64_t>{10, 20, 30, 40, 50});
+  for (std::uint64_t k = 0; k < 3000; ++k) index.insert(k, s);
+  EXPECT_EQ(index.query(s, 1.0).size(), 3000u);
+  for (std::uint64_t k = 0; k < 3000; k += 2) EXPECT_TRUE(index.remove(k));
+  const auto res = index.query(s, 1.0);
+  ASSERT_EQ(res.size(), 1500u);
+  for (std::size_t i = 0; i < res.size(); ++i) EXPECT_EQ(res[i].key, 2 * i + 1);
+}
