@@ -474,3 +474,28 @@ def test_bad_timestamp_forms(tmp_path, bad):
     path = write_jsonl(tmp_path / "t.jsonl", [{"id": "a", "text": "a report on the storm", "timestamp": bad}])
     p = run("dedup", path, "-o", "none")
     assert b"t.jsonl:1: skipped (bad_timestamp)" in p.stderr
+
+
+def test_byte_order_mark_and_crlf_are_accepted(tmp_path):
+    j = tmp_path / "bom.jsonl"
+    j.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "a report on the storm"}\r\n{"id": "b", "text": "another one"}\r\n')
+    p = run("dedup", j, "--json", "-o", "none")
+    assert json.loads(p.stderr.decode().splitlines()[-1])["documents_added"] == 2
+    c = tmp_path / "bom.csv"
+    c.write_bytes(b'\xef\xbb\xbfid,text\r\na,"a report on the storm"\r\n')
+    p = run("dedup", c, "--json", "-o", "none")
+    assert json.loads(p.stderr.decode().splitlines()[-1])["documents_added"] == 1
+
+
+def test_output_to_a_fifo_writes_in_place(tmp_path):
+    """A non-regular output (FIFO, /dev/null) is written in place, never replaced by a renamed file."""
+    import stat
+    fifo = tmp_path / "stories.fifo"
+    os.mkfifo(fifo)
+    with open(tmp_path / "got.jsonl", "wb") as sink:
+        reader = subprocess.Popen(["cat", str(fifo)], stdout=sink)
+        run("dedup", SEEDS / "corpus.jsonl", "-q", "-o", fifo)
+        reader.wait(timeout=30)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert clusters_of((tmp_path / "got.jsonl").read_bytes()) == clusters_of(run("dedup", SEEDS / "corpus.jsonl",
+                                                                                 "-q").stdout)

@@ -531,6 +531,7 @@ struct record_reader::impl {
         return false;
       }
       const std::uint64_t ln = src->line_number();
+      if (ln == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte-order mark
       if (st == line_source::status::too_long) {
         csv_record.clear();
         bad.push_back({static_cast<std::uint32_t>(file), ln, "too_large",
@@ -566,7 +567,6 @@ struct record_reader::impl {
           const bool ok = simdjson::validate_utf8(csv_record.data(), csv_record.size()) && split_csv(csv_record, fields);
           csv_record.clear();
           if (ok) {
-            if (!fields.empty() && fields[0].rfind("\xEF\xBB\xBF", 0) == 0) fields[0].erase(0, 3);  // BOM
             for (auto& f : fields) f = std::string(trim(f));
             csv_columns = fields.size();
             col_id = column(opts.id_field);

@@ -83,8 +83,16 @@ std::string fmt_double(double v, int prec = 4) {
 class output_sink {
  public:
   explicit output_sink(const std::string& path) : path_(path) {
+    std::error_code ec;
+    const auto st = fs::status(path, ec);
     if (path.empty() || path == "-") {
       f_ = stdout;
+    } else if (!ec && fs::exists(st) && !fs::is_regular_file(st)) {
+      // A device, FIFO or socket (/dev/null, a pipe): written in place. Renaming a temporary
+      // over it would replace the device node with a regular file.
+      f_ = std::fopen(path.c_str(), "wb");
+      if (!f_) throw error(errc::io, "cannot open " + path + ": " + std::strerror(errno));
+      direct_ = true;
     } else {
       tmp_ = path + ".tmp." + std::to_string(::getpid());
       f_ = std::fopen(tmp_.c_str(), "wb");
@@ -95,7 +103,7 @@ class output_sink {
   ~output_sink() {
     if (f_ && f_ != stdout) {
       std::fclose(f_);
-      std::remove(tmp_.c_str());
+      if (!direct_) std::remove(tmp_.c_str());
     }
   }
   std::string& buffer() { return buf_; }
@@ -113,6 +121,10 @@ class output_sink {
     if (f_ != stdout) {
       const bool ok = std::fclose(f_) == 0;
       f_ = nullptr;
+      if (direct_) {
+        if (!ok) throw error(errc::io, "cannot write " + path_ + ": " + std::strerror(errno));
+        return;
+      }
       if (!ok || std::rename(tmp_.c_str(), path_.c_str()) != 0) {
         std::remove(tmp_.c_str());
         throw error(errc::io, "cannot write " + path_ + ": " + std::strerror(errno));
@@ -124,6 +136,7 @@ class output_sink {
   std::string shown() const { return f_ == stdout ? "standard output" : path_; }
   std::string path_, tmp_;
   FILE* f_ = nullptr;
+  bool direct_ = false;
   std::string buf_;
 };
 
