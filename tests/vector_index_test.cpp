@@ -262,3 +262,37 @@ TEST(VectorIndex, AutomaticNlistRetrainsAsTheCollectionGrows) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(VectorIndex, SearchBatchAgreesWithSearchAndIgnoresItsNeighbours) {
+  const std::size_t n = 1300;
+  const auto x = grouped(n, 11);
+  for (auto kind : {vector_index_kind::flat, vector_index_kind::automatic}) {
+    auto o = opts(kind);
+    o.ivf_min_size = 1000;
+    vector_index idx(o);
+    for (std::size_t i = 0; i < n; ++i) idx.add(i, row(x, i));
+    // 37 queries: more than one padded group, then each alone: identical results.
+    std::vector<float> queries(x.begin(), x.begin() + 37 * dim);
+    const auto batch = idx.search_batch(queries, 5);
+    ASSERT_EQ(batch.size(), 37u);
+    for (std::size_t q = 0; q < 37; ++q) {
+      const auto alone = idx.search_batch(row(x, q), 5);
+      ASSERT_EQ(alone.size(), 1u);
+      ASSERT_EQ(alone[0].size(), batch[q].size());
+      for (std::size_t i = 0; i < batch[q].size(); ++i) {
+        EXPECT_EQ(alone[0][i].key, batch[q][i].key);
+        EXPECT_EQ(alone[0][i].cosine, batch[q][i].cosine);  // bit for bit
+      }
+      EXPECT_EQ(keys_of(batch[q]), keys_of(idx.search(row(x, q), 5)));
+      EXPECT_EQ(batch[q].front().key, q);
+    }
+  }
+  vector_index idx(opts(vector_index_kind::flat));
+  EXPECT_TRUE(idx.search_batch(row(x, 0), 3)[0].empty());  // empty index
+  idx.add(1, row(x, 1));
+  EXPECT_THROW(idx.search_batch(std::vector<float>(dim + 1, 0.1f), 3), retold::error);
+}
+
+}  // namespace

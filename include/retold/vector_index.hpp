@@ -90,6 +90,12 @@ class RETOLD_API vector_index {
   std::vector<vector_match> range_search(std::span<const float> q, float min_cosine) const;
   /// The k stored vectors closest to `q` (fewer when the index is smaller), same order.
   std::vector<vector_match> search(std::span<const float> q, std::size_t k) const;
+  /// search() for queries.size() / dimension() queries stored row after row, with matrix products
+  /// (Eigen) instead of one FAISS call per query: the flat scan and the IVF cell assignment are
+  /// the cost at nightly scale. The result of a query does not depend on the other queries of the
+  /// batch. Ties between equal cosines may order differently from search(). errc::incompatible
+  /// when queries.size() is not a multiple of dimension(). Same thread safety as search().
+  std::vector<std::vector<vector_match>> search_batch(std::span<const float> queries, std::size_t k) const;
 
   std::size_t size() const noexcept;
   std::uint32_t dimension() const noexcept;

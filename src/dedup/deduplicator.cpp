@@ -497,6 +497,24 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   lsh_index local(opts.minhash, lsh.params());
   for (std::size_t k = 0; k < seg.size(); ++k) local.insert(k, seg[k]->signature);
   const std::size_t kk = opts.vector_candidates;
+  // Nearest stored vectors of the whole segment, by matrix products, in one chunk per worker.
+  std::vector<std::vector<vector_match>> stored_nn(seg.size());
+  if (dim > 0 && kk > 0 && vectors_index && vectors_index->size() > 0) {
+    std::vector<std::size_t> with_vec;
+    for (std::size_t k = 0; k < seg.size(); ++k)
+      if (!seg[k]->vector.empty()) with_vec.push_back(k);
+    const unsigned workers = worker_count(with_vec.size() / 32);
+    const std::size_t chunk = (with_vec.size() + workers - 1) / std::max(1u, workers);
+    parallel_for(workers, workers, [&](std::size_t w) {
+      const std::size_t b = w * chunk, e = std::min(with_vec.size(), b + chunk);
+      if (b >= e) return;
+      std::vector<float> rows;
+      rows.reserve((e - b) * dim);
+      for (std::size_t i = b; i < e; ++i) rows.insert(rows.end(), seg[with_vec[i]]->vector.begin(), seg[with_vec[i]]->vector.end());
+      auto res = vectors_index->search_batch(rows, kk);
+      for (std::size_t i = b; i < e; ++i) stored_nn[with_vec[i]] = std::move(res[i - b]);
+    });
+  }
   parallel_for(seg.size(), worker_count(seg.size() / 16), [&](std::size_t k) {
     const doc_features& f = *seg[k];
     segment_candidate& c = out[k];
@@ -506,8 +524,7 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     if (dim == 0 || f.vector.empty() || kk == 0) return;
     // Vector candidates: the top kk by cosine over stored + earlier segment documents.
     std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
-    if (vectors_index && vectors_index->size() > 0)
-      for (const auto& m : vectors_index->search(f.vector, kk)) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
+    for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
     for (std::size_t j = 0; j < k; ++j)
       best.emplace_back(dot(f.vector, seg[j]->vector), -1 - static_cast<std::int64_t>(j));
     auto better = [](const auto& a, const auto& b) {

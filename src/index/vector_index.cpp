@@ -386,6 +386,112 @@ std::vector<vector_match> vector_index::search(std::span<const float> q, std::si
   return out;
 }
 
+namespace {
+
+using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Queries go through the matrix products in fixed groups of query_group rows (the last padded
+// with zeros) and the stored rows in fixed blocks, so every score is computed by the same kernel
+// whatever the batch size: a query's result never depends on its neighbours in the batch.
+constexpr std::size_t query_group = 16;
+constexpr std::size_t stored_block = 4096;
+
+// Keeps the k best (score, label) pairs; best first after finish().
+struct top_k {
+  std::size_t k;
+  std::vector<std::pair<float, idx_t>> heap;  // min-heap on (score, -label)
+  static bool worse(const std::pair<float, idx_t>& a, const std::pair<float, idx_t>& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  }
+  void push(float s, idx_t label) {
+    if (heap.size() < k) {
+      heap.emplace_back(s, label);
+      std::push_heap(heap.begin(), heap.end(), worse);
+    } else if (s > heap.front().first || (s == heap.front().first && label < heap.front().second)) {
+      std::pop_heap(heap.begin(), heap.end(), worse);
+      heap.back() = {s, label};
+      std::push_heap(heap.begin(), heap.end(), worse);
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<const float> queries,
+                                                                  std::size_t k) const {
+  const auto& p = *p_;
+  if (queries.size() % p.d != 0)
+    throw error(errc::incompatible, "vector_index::search_batch: " + std::to_string(queries.size()) +
+                                        " floats is not a whole number of " + std::to_string(p.d) + "-d queries");
+  const std::size_t nq = queries.size() / p.d;
+  std::vector<std::vector<vector_match>> out(nq);
+  k = std::min(k, p.where.size());
+  if (k == 0 || nq == 0) return out;
+  std::vector<float> qn;
+  p.normalize_rows(queries, qn);
+  const auto d = static_cast<Eigen::Index>(p.d);
+  row_matrix group(static_cast<Eigen::Index>(query_group), d);
+
+  for (std::size_t g0 = 0; g0 < nq; g0 += query_group) {
+    const std::size_t gn = std::min(query_group, nq - g0);
+    group.setZero();
+    group.topRows(static_cast<Eigen::Index>(gn)) =
+        Eigen::Map<const row_matrix>(qn.data() + g0 * p.d, static_cast<Eigen::Index>(gn), d);
+    if (!p.ivf) {
+      std::vector<top_k> best(gn, top_k{k, {}});
+      const float* xb = p.flat->get_xb();
+      const auto n = static_cast<std::size_t>(p.flat->ntotal);
+      for (std::size_t s0 = 0; s0 < n; s0 += stored_block) {
+        const std::size_t sn = std::min(stored_block, n - s0);
+        const Eigen::Map<const row_matrix> xs(xb + s0 * p.d, static_cast<Eigen::Index>(sn), d);
+        const row_matrix scores = group * xs.transpose();
+        for (std::size_t q = 0; q < gn; ++q)
+          for (std::size_t j = 0; j < sn; ++j)
+            best[q].push(scores(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)), static_cast<idx_t>(s0 + j));
+      }
+      for (std::size_t q = 0; q < gn; ++q) {
+        auto& o = out[g0 + q];
+        for (const auto& [score, label] : best[q].heap) o.push_back({p.flat_keys[static_cast<std::size_t>(label)], score});
+        sort_matches(o);
+      }
+      continue;
+    }
+    // IVF: assign the probed cells with one product against the centroids, then scan them.
+    const auto nl = static_cast<std::size_t>(p.quantizer->ntotal);
+    const std::size_t nprobe = std::min<std::size_t>(p.ivf->nprobe, nl);
+    const Eigen::Map<const row_matrix> cm(p.quantizer->get_xb(), static_cast<Eigen::Index>(nl), d);
+    const row_matrix cell_scores = group * cm.transpose();
+    std::vector<idx_t> assign(gn * nprobe);
+    std::vector<float> cell_dis(gn * nprobe);
+    for (std::size_t q = 0; q < gn; ++q) {
+      top_k cells{nprobe, {}};
+      for (std::size_t c = 0; c < nl; ++c)
+        cells.push(cell_scores(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(c)), static_cast<idx_t>(c));
+      std::sort(cells.heap.begin(), cells.heap.end(), top_k::worse);
+      for (std::size_t r = 0; r < nprobe; ++r) {
+        assign[q * nprobe + r] = r < cells.heap.size() ? cells.heap[r].second : -1;
+        cell_dis[q * nprobe + r] = r < cells.heap.size() ? cells.heap[r].first : 0.0f;
+      }
+    }
+    std::vector<float> dist(gn * k);
+    std::vector<idx_t> lab(gn * k);
+    const single_thread_faiss one;
+    try {
+      p.ivf->search_preassigned(static_cast<idx_t>(gn), qn.data() + g0 * p.d, static_cast<idx_t>(k), assign.data(),
+                                cell_dis.data(), dist.data(), lab.data(), false);
+    } catch (const faiss::FaissException& e) {
+      throw error(errc::internal, std::string("vector_index: FAISS search failed: ") + e.what());
+    }
+    for (std::size_t q = 0; q < gn; ++q) {
+      auto& o = out[g0 + q];
+      for (std::size_t i = 0; i < k; ++i)
+        if (lab[q * k + i] != -1) o.push_back({p.key_of(lab[q * k + i]), dist[q * k + i]});
+      sort_matches(o);
+    }
+  }
+  return out;
+}
+
 std::size_t vector_index::size() const noexcept { return p_->where.size(); }
 std::uint32_t vector_index::dimension() const noexcept { return p_->d; }
 vector_index_kind vector_index::active_kind() const noexcept {
