@@ -17,6 +17,7 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
 #include <faiss/invlists/DirectMap.h>
+#include <faiss/invlists/InvertedLists.h>
 
 #include <Eigen/Core>
 #include <omp.h>
@@ -194,12 +195,26 @@ struct vector_index::impl {
     trained_at = n;
   }
 
+  // Adds rows to the IVF with cells assigned by one Eigen product per block against the
+  // centroids: FAISS's own assignment goes row by row through the scalar reference kernel of
+  // Debian's generic build, which dominated nightly runs.
   void add_ivf_rows(faiss::IndexIVF& index, const float* x, const std::uint64_t* keys, std::size_t n) const {
-    std::vector<idx_t> ids(faiss_block);
-    for (std::size_t i = 0; i < n; i += faiss_block) {
-      const std::size_t b = std::min(faiss_block, n - i);
-      for (std::size_t j = 0; j < b; ++j) ids[j] = to_id(keys[i + j]);
-      index.add_with_ids(static_cast<idx_t>(b), x + i * d, ids.data());
+    using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    const auto nl = static_cast<Eigen::Index>(quantizer->ntotal);
+    const Eigen::Map<const mat> cm(quantizer->get_xb(), nl, d);
+    const std::size_t block = 1024;
+    std::vector<idx_t> ids(block), cells(block);
+    for (std::size_t i = 0; i < n; i += block) {
+      const std::size_t b = std::min(block, n - i);
+      const Eigen::Map<const mat> xm(x + i * d, static_cast<Eigen::Index>(b), d);
+      const mat scores = xm * cm.transpose();
+      for (std::size_t r = 0; r < b; ++r) {
+        Eigen::Index best;
+        scores.row(static_cast<Eigen::Index>(r)).maxCoeff(&best);
+        cells[r] = best;
+        ids[r] = to_id(keys[i + r]);
+      }
+      index.add_core(static_cast<idx_t>(b), x + i * d, ids.data(), cells.data());
     }
   }
 
@@ -472,6 +487,30 @@ std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<cons
         assign[q * nprobe + r] = r < cells.heap.size() ? cells.heap[r].second : -1;
         cell_dis[q * nprobe + r] = r < cells.heap.size() ? cells.heap[r].first : 0.0f;
       }
+    }
+    if (!p.opts.scalar_quantization) {
+      // IVF-Flat lists hold plain floats: scan them with Eigen (SIMD) rather than FAISS's scalar
+      // reference kernel of the generic build.
+      const auto* lists = p.ivf->invlists;
+      for (std::size_t q = 0; q < gn; ++q) {
+        top_k best{k, {}};
+        const Eigen::Map<const Eigen::VectorXf> qv(qn.data() + (g0 + q) * p.d, d);
+        for (std::size_t r = 0; r < nprobe; ++r) {
+          const idx_t cell = assign[q * nprobe + r];
+          if (cell < 0) continue;
+          const std::size_t ls = lists->list_size(static_cast<std::size_t>(cell));
+          if (ls == 0) continue;
+          faiss::InvertedLists::ScopedCodes codes(lists, static_cast<std::size_t>(cell));
+          faiss::InvertedLists::ScopedIds ids(lists, static_cast<std::size_t>(cell));
+          const Eigen::Map<const row_matrix> m(reinterpret_cast<const float*>(codes.get()), static_cast<Eigen::Index>(ls), d);
+          const Eigen::VectorXf sc = m * qv;
+          for (std::size_t j = 0; j < ls; ++j) best.push(sc[static_cast<Eigen::Index>(j)], ids[j]);
+        }
+        auto& o = out[g0 + q];
+        for (const auto& [score, label] : best.heap) o.push_back({p.key_of(label), score});
+        sort_matches(o);
+      }
+      continue;
     }
     std::vector<float> dist(gn * k);
     std::vector<idx_t> lab(gn * k);
