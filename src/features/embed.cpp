@@ -2,6 +2,8 @@
 #include <retold/embed.hpp>
 #include <retold/error.hpp>
 
+#include "features/detail/hash_mix.hpp"
+
 #include <Eigen/Core>
 #define XXH_INLINE_ALL  // short inputs dominate: let the compiler inline XXH3
 #include <xxhash.h>
@@ -34,14 +36,7 @@ inline bool has_ascii_digit(std::string_view tok) noexcept {
 
 inline bool is_continuation(unsigned char c) noexcept { return (c & 0xC0) == 0x80; }
 
-inline std::uint64_t fmix64(std::uint64_t h) noexcept {
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
+using detail::fmix64;
 
 // Hash of a character n-gram's bytes. Windows of up to 8 bytes (every ASCII 4-gram, most
 // 2-byte-script 4-grams) are read as one little-endian integer and mixed with the murmur3

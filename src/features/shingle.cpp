@@ -9,6 +9,8 @@
 #include <retold/error.hpp>
 #include <retold/shingle.hpp>
 
+#include "features/detail/hash_mix.hpp"
+
 // Inline XXH3 (header-only mode of Debian's libxxhash-dev): no call per shingle.
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -68,14 +70,7 @@ inline std::size_t find_space(const char* p, std::size_t pos, std::size_t len) {
   return pos;
 }
 
-inline std::uint64_t fmix64(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
+using detail::fmix64;
 
 constexpr std::uint64_t k_roll = 0x9e3779b97f4a7c15ULL;  // odd
 

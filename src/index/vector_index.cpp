@@ -171,24 +171,7 @@ struct vector_index::impl {
     index->train(static_cast<idx_t>(train_n), x.data());
     index->set_direct_map_type(faiss::DirectMap::Hashtable);
     index->nprobe = std::min<std::size_t>(opts.nprobe, nl);
-    // Bulk assignment with one matrix product per block (Eigen), then add_core with the
-    // precomputed cells: FAISS would assign through small-block searches (see top of file).
-    using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const Eigen::Map<const mat> cm(centroids.data(), nl, d);
-    const std::size_t block = 1024;
-    std::vector<idx_t> ids(block), cells(block);
-    for (std::size_t i = 0; i < n; i += block) {
-      const std::size_t b = std::min(block, n - i);
-      const Eigen::Map<const mat> xm(x.data() + i * d, static_cast<Eigen::Index>(b), d);
-      const mat scores = xm * cm.transpose();
-      for (std::size_t r = 0; r < b; ++r) {
-        Eigen::Index best;
-        scores.row(static_cast<Eigen::Index>(r)).maxCoeff(&best);
-        cells[r] = best;
-        ids[r] = to_id(keys[i + r]);
-      }
-      index->add_core(static_cast<idx_t>(b), x.data() + i * d, ids.data(), cells.data());
-    }
+    add_ivf_rows(*index, *q, x.data(), keys.data(), n);
     quantizer = std::move(q);
     ivf = std::move(index);
     nlist = nl;
@@ -198,10 +181,11 @@ struct vector_index::impl {
   // Adds rows to the IVF with cells assigned by one Eigen product per block against the
   // centroids: FAISS's own assignment goes row by row through the scalar reference kernel of
   // Debian's generic build, which dominated nightly runs.
-  void add_ivf_rows(faiss::IndexIVF& index, const float* x, const std::uint64_t* keys, std::size_t n) const {
+  void add_ivf_rows(faiss::IndexIVF& index, const faiss::IndexFlatIP& centroids, const float* x,
+                    const std::uint64_t* keys, std::size_t n) const {
     using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const auto nl = static_cast<Eigen::Index>(quantizer->ntotal);
-    const Eigen::Map<const mat> cm(quantizer->get_xb(), nl, d);
+    const auto nl = static_cast<Eigen::Index>(centroids.ntotal);
+    const Eigen::Map<const mat> cm(centroids.get_xb(), nl, d);
     const std::size_t block = 1024;
     std::vector<idx_t> ids(block), cells(block);
     for (std::size_t i = 0; i < n; i += block) {
@@ -238,7 +222,7 @@ struct vector_index::impl {
     } else if (ivf && opts.nlist == 0 && after >= 4 * trained_at) {
       switch_to_ivf_with(x, keys, m);  // retrain for the larger collection
     } else if (ivf) {
-      add_ivf_rows(*ivf, x, keys, m);
+      add_ivf_rows(*ivf, *quantizer, x, keys, m);
     } else {
       flat->add(static_cast<idx_t>(m), x);
       for (std::size_t i = 0; i < m; ++i) flat_keys.push_back(keys[i]);

@@ -4,17 +4,10 @@
 #include <cstdint>
 #include <span>
 
+#include "features/detail/hash_mix.hpp"
+
 namespace retold::detail {
 
-/// MurmurHash3's 64-bit finalizer: a bijective mixer with full avalanche.
-inline std::uint64_t fmix64(std::uint64_t x) noexcept {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
 
 /// SplitMix64 step: deterministic parameter generation from a seed.
 inline std::uint64_t splitmix64(std::uint64_t& state) noexcept {
