@@ -494,8 +494,12 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   // Within the segment: a scratch LSH index keyed by segment position reproduces exactly the
   // band collisions the main index would report, and exact cosine top-k stands for the vector
   // index (exact for the flat index; IVF approximates both ways).
-  lsh_index local(opts.minhash, lsh.params());
-  for (std::size_t k = 0; k < seg.size(); ++k) local.insert(k, seg[k]->signature);
+  // (A segment of one document, the online add(), needs no scratch index.)
+  std::optional<lsh_index> local;
+  if (seg.size() > 1) {
+    local.emplace(opts.minhash, lsh.params());
+    for (std::size_t k = 0; k < seg.size(); ++k) local->insert(k, seg[k]->signature);
+  }
   const std::size_t kk = opts.vector_candidates;
   // Nearest stored vectors of the whole segment, by matrix products, in one chunk per worker.
   std::vector<std::vector<vector_match>> stored_nn(seg.size());
@@ -519,8 +523,9 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     const doc_features& f = *seg[k];
     segment_candidate& c = out[k];
     for (const auto& m : lsh.query(f.signature, opts.lsh_threshold)) c.stored.push_back(static_cast<std::uint32_t>(m.key));
-    for (const auto& m : local.query(f.signature, opts.lsh_threshold))
-      if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
+    if (local)
+      for (const auto& m : local->query(f.signature, opts.lsh_threshold))
+        if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
     if (dim == 0 || f.vector.empty() || kk == 0) return;
     // Vector candidates: the top kk by cosine over stored + earlier segment documents.
     std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
