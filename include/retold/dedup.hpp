@@ -166,7 +166,8 @@ class RETOLD_API deduplicator {
   /// not stop the batch: its result has status != ok and nothing of it is stored.
   std::vector<add_result> add_batch(std::span<const document> docs);
 
-  /// Stored documents most similar to `text` (nothing is stored). Shared lock.
+  /// Stored documents most similar to `text` (nothing is stored). In embedding_mode::external a
+  /// text has no vector, so the query is lexical only (use query_vector). Shared lock.
   std::vector<match> query(std::string_view text, const query_options& options = {}) const;
   /// As query(), but by a caller vector only (cosine); needs an embedding mode with vectors.
   std::vector<match> query_vector(std::span<const float> vector, const query_options& options = {}) const;
