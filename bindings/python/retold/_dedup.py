@@ -416,6 +416,16 @@ class Deduplicator:
             self._idle.notify_all()
         lock.release()
 
+    def _call(self, fn, *args):
+        """Calls fn(handle, *args) inside the open-handle guard; raises the mapped error."""
+        h = self._enter()
+        try:
+            rc = fn(h, *args)
+        finally:
+            self._leave()
+        if rc:
+            raise error_for(rc)
+
     def close(self) -> None:
         """Releases the native state. Idempotent; waits for calls running in other threads."""
         lock = getattr(self, "_lock", None)
@@ -599,13 +609,7 @@ class Deduplicator:
     def contains(self, id: str) -> bool:
         out = c_int32()
         b = _cstr(id, "id")
-        h = self._enter()
-        try:
-            rc = _lib.retold_dedup_contains(h, b, byref(out))
-        finally:
-            self._leave()
-        if rc:
-            raise error_for(rc)
+        self._call(_lib.retold_dedup_contains, b, byref(out))
         return bool(out.value)
 
     __contains__ = contains
@@ -617,13 +621,7 @@ class Deduplicator:
         """The story id of a stored report; NotFoundError otherwise."""
         out = c_uint64()
         b = _cstr(id, "id")
-        h = self._enter()
-        try:
-            rc = _lib.retold_dedup_cluster_of(h, b, byref(out))
-        finally:
-            self._leave()
-        if rc:
-            raise error_for(rc)
+        self._call(_lib.retold_dedup_cluster_of, b, byref(out))
         return out.value
 
     def representative_of(self, id: str) -> str:
@@ -798,13 +796,7 @@ class Deduplicator:
             out = array.array("f", bytes(4 * n))
             ptr = cast((c_float * n).from_buffer(out), _FloatP) if n else None
         dim = c_uint64()
-        h = self._enter()
-        try:
-            rc = _lib.retold_dedup_compute_embedding(h, t, len(t), ptr, n, byref(dim))
-        finally:
-            self._leave()
-        if rc:
-            raise error_for(rc)
+        self._call(_lib.retold_dedup_compute_embedding, t, len(t), ptr, n, byref(dim))
         if dim.value != n:  # cannot happen: the dimension is structural
             raise RetoldError(f"embedding dimension {dim.value}, expected {n}")
         return out
