@@ -426,6 +426,21 @@ class Deduplicator:
         if rc:
             raise error_for(rc)
 
+    def _match_call(self, fn, *args) -> List[Match]:
+        """Calls fn(handle, *args, &list) in the guard; converts and disposes the match list."""
+        m = N.MatchList()
+        h = self._enter()
+        try:
+            rc = fn(h, *args, byref(m))
+            try:
+                if rc:
+                    raise error_for(rc)
+                return _matches(m)
+            finally:
+                _lib.retold_match_list_dispose(byref(m))
+        finally:
+            self._leave()
+
     def close(self) -> None:
         """Releases the native state. Idempotent; waits for calls running in other threads."""
         lock = getattr(self, "_lock", None)
@@ -571,18 +586,7 @@ class Deduplicator:
         matches scoring at least that (with include_rejected=True: your own threshold)."""
         t = _text(text, "text")
         q = self._query_options(top_k, include_rejected, timestamp, min_score)
-        m = N.MatchList()
-        h = self._enter()
-        try:
-            rc = _lib.retold_dedup_query(h, t, len(t), byref(q), byref(m))
-            try:
-                if rc:
-                    raise error_for(rc)
-                return _matches(m)
-            finally:
-                _lib.retold_match_list_dispose(byref(m))
-        finally:
-            self._leave()
+        return self._match_call(_lib.retold_dedup_query, t, len(t), byref(q))
 
     def query_vector(self, vector, *, top_k: int = 10, include_rejected: bool = False,
                      timestamp: Timestamp = None, min_score: Optional[float] = None) -> List[Match]:
@@ -590,19 +594,10 @@ class Deduplicator:
         when embeddings are disabled."""
         ptr, n, keep = _floats(vector)
         q = self._query_options(top_k, include_rejected, timestamp, min_score)
-        m = N.MatchList()
-        h = self._enter()
         try:
-            rc = _lib.retold_dedup_query_vector(h, ptr, n, byref(q), byref(m))
-            try:
-                if rc:
-                    raise error_for(rc)
-                return _matches(m)
-            finally:
-                _lib.retold_match_list_dispose(byref(m))
+            return self._match_call(_lib.retold_dedup_query_vector, ptr, n, byref(q))
         finally:
-            self._leave()
-            del keep
+            del keep  # the vector's buffer lives until the call has returned
 
     # -- lookups
 
