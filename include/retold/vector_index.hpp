@@ -77,7 +77,10 @@ class RETOLD_API vector_index {
   void add(std::uint64_t key, std::span<const float> v);
   /// Adds keys.size() vectors stored row after row in `rows` (rows.size() == keys.size() *
   /// dimension(), errc::invalid_argument otherwise). All are checked before any is added.
-  void add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows);
+  /// `threads` (>= 1; 0 counts as 1) bounds the threads used for cell assignment and IVF
+  /// (re)training: up to threads - 1 std::threads are started and joined within the call. The
+  /// resulting index is the same whatever the thread count.
+  void add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows, unsigned threads = 1);
   /// Removes `key`; false when it was not stored.
   bool remove(std::uint64_t key);
   /// Removes every stored key of `keys`; returns how many were removed.
@@ -90,12 +93,15 @@ class RETOLD_API vector_index {
   std::vector<vector_match> range_search(std::span<const float> q, float min_cosine) const;
   /// The k stored vectors closest to `q` (fewer when the index is smaller), same order.
   std::vector<vector_match> search(std::span<const float> q, std::size_t k) const;
-  /// search() for queries.size() / dimension() queries stored row after row, with matrix products
-  /// (Eigen) instead of one FAISS call per query: the flat scan and the IVF cell assignment are
-  /// the cost at nightly scale. The result of a query does not depend on the other queries of the
-  /// batch. Ties between equal cosines may order differently from search(). errc::incompatible
-  /// when queries.size() is not a multiple of dimension(). Same thread safety as search().
-  std::vector<std::vector<vector_match>> search_batch(std::span<const float> queries, std::size_t k) const;
+  /// search() for queries.size() / dimension() queries stored row after row. Built for nightly
+  /// scale: the probed IVF cells of the whole batch are inverted so each cell is read once for
+  /// all the queries that probe it, and scored with SIMD kernels chosen for this CPU. The result
+  /// of a query is the same as search() and does not depend on the other queries of the batch
+  /// or on `threads` (>= 1; 0 counts as 1: up to threads - 1 std::threads are started and joined
+  /// within the call). errc::incompatible when queries.size() is not a multiple of dimension().
+  /// Same thread safety as search().
+  std::vector<std::vector<vector_match>> search_batch(std::span<const float> queries, std::size_t k,
+                                                      unsigned threads = 1) const;
 
   std::size_t size() const noexcept;
   std::uint32_t dimension() const noexcept;

@@ -1,5 +1,7 @@
 // The deduplicator: features -> candidates from both indexes -> scoring rule -> leader clustering.
 #include "dedup/deduplicator_impl.hpp"
+#include "index/dot_kernels.hpp"
+#include "util/parallel.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -58,37 +60,10 @@ void normalize_in_place(std::span<float> v) noexcept {
 }
 
 float dot(std::span<const float> a, std::span<const float> b) noexcept {
-  float s = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
-  return s;
+  return detail::dot(a.data(), b.data(), a.size());
 }
 
-// Runs fn(i) for i in [0, n) on `workers` threads; rethrows the first exception.
-template <class Fn>
-void parallel_for(std::size_t n, unsigned workers, Fn&& fn) {
-  if (workers <= 1 || n < 2) {
-    for (std::size_t i = 0; i < n; ++i) fn(i);
-    return;
-  }
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto run = [&] {
-    try {
-      for (std::size_t i = next++; i < n; i = next++) fn(i);
-    } catch (...) {
-      std::lock_guard lock(failure_mutex);
-      if (!failure) failure = std::current_exception();
-      next = n;
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(run);
-  run();
-  for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
-}
+using detail::parallel_for;
 
 }  // namespace
 
@@ -483,7 +458,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
         stop = true;
       }
     }
-    if (!new_keys.empty()) s.vectors_index->add_batch(new_keys, new_rows);
+    if (!new_keys.empty()) s.vectors_index->add_batch(new_keys, new_rows, s.worker_count(new_keys.size() / 64));
   }
   return results;
 }
@@ -501,24 +476,26 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     for (std::size_t k = 0; k < seg.size(); ++k) local->insert(k, seg[k]->signature);
   }
   const std::size_t kk = opts.vector_candidates;
-  // Nearest stored vectors of the whole segment, by matrix products, in one chunk per worker.
-  std::vector<std::vector<vector_match>> stored_nn(seg.size());
-  if (dim > 0 && kk > 0 && vectors_index && vectors_index->size() > 0) {
-    std::vector<std::size_t> with_vec;
+  // The segment's vectors, row after row, and each document's row (-1: no vector).
+  std::vector<float> rows;
+  std::vector<std::int64_t> row_of(seg.size(), -1);
+  std::vector<std::size_t> doc_of_row;
+  if (dim > 0 && kk > 0) {
     for (std::size_t k = 0; k < seg.size(); ++k)
-      if (!seg[k]->vector.empty()) with_vec.push_back(k);
-    const unsigned workers = worker_count(with_vec.size() / 32);
-    const std::size_t chunk = (with_vec.size() + workers - 1) / std::max(1u, workers);
-    parallel_for(workers, workers, [&](std::size_t w) {
-      const std::size_t b = w * chunk, e = std::min(with_vec.size(), b + chunk);
-      if (b >= e) return;
-      std::vector<float> rows;
-      rows.reserve((e - b) * dim);
-      for (std::size_t i = b; i < e; ++i) rows.insert(rows.end(), seg[with_vec[i]]->vector.begin(), seg[with_vec[i]]->vector.end());
-      auto res = vectors_index->search_batch(rows, kk);
-      for (std::size_t i = b; i < e; ++i) stored_nn[with_vec[i]] = std::move(res[i - b]);
-    });
+      if (!seg[k]->vector.empty()) {
+        row_of[k] = static_cast<std::int64_t>(doc_of_row.size());
+        doc_of_row.push_back(k);
+        rows.insert(rows.end(), seg[k]->vector.begin(), seg[k]->vector.end());
+      }
   }
+  // Nearest stored vectors of the whole segment in one call: the index reads each probed cell
+  // once for all the segment's queries that probe it.
+  std::vector<std::vector<vector_match>> stored_nn(seg.size());
+  if (!doc_of_row.empty() && vectors_index && vectors_index->size() > 0) {
+    auto res = vectors_index->search_batch(rows, kk, worker_count(doc_of_row.size() / 32));
+    for (std::size_t r = 0; r < doc_of_row.size(); ++r) stored_nn[doc_of_row[r]] = std::move(res[r]);
+  }
+  const auto& kern = detail::kernels();
   parallel_for(seg.size(), worker_count(seg.size() / 16), [&](std::size_t k) {
     const doc_features& f = *seg[k];
     segment_candidate& c = out[k];
@@ -526,12 +503,16 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     if (local)
       for (const auto& m : local->query(f.signature, opts.lsh_threshold))
         if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
-    if (dim == 0 || f.vector.empty() || kk == 0) return;
-    // Vector candidates: the top kk by cosine over stored + earlier segment documents.
+    if (row_of[k] < 0) return;
+    // Vector candidates: the top kk by cosine over stored + earlier segment documents (exact
+    // cosines with the segment's earlier rows, by the same kernel as dot()).
+    const auto r = static_cast<std::size_t>(row_of[k]);
+    std::vector<float> cos_before(r);
+    if (r > 0) kern.block(rows.data() + r * dim, 1, dim, rows.data(), r, dim, dim, cos_before.data(), r);
     std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
+    best.reserve(stored_nn[k].size() + r);
     for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
-    for (std::size_t j = 0; j < k; ++j)
-      best.emplace_back(dot(f.vector, seg[j]->vector), -1 - static_cast<std::int64_t>(j));
+    for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos_before[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
     auto better = [](const auto& a, const auto& b) {
       if (a.first != b.first) return a.first > b.first;
       // Ties: stored documents (smaller slots) first, then earlier segment positions.

@@ -302,7 +302,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const std::opt
   if (s.vectors_index && n > 0) {
     std::vector<std::uint64_t> keys(n);
     for (std::uint64_t i = 0; i < n; ++i) keys[i] = i;
-    s.vectors_index->add_batch(keys, s.vectors);
+    s.vectors_index->add_batch(keys, s.vectors, s.worker_count(n / 64));
   }
 
   auto rc = reader(5);

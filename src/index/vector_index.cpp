@@ -1,14 +1,17 @@
 // FAISS-backed vector index (see include/retold/vector_index.hpp).
 //
-// Notes on the Debian FAISS 1.7.3 build: it is linked to the reference BLAS, and FAISS switches to
-// BLAS (sgemm) for batches of >= distance_compute_blas_threshold (20) queries. The reference sgemm
-// is several times slower than FAISS's own loops, so every batch we hand FAISS (IVF assignment at
-// add time, queries) is cut into blocks of fewer than 20 rows, and the k-means of IVF training is
-// our own (Eigen), not faiss::Clustering, which would go through the same sgemm.
+// FAISS holds the vectors (IndexFlatIP, IndexIVFFlat, IndexIVFScalarQuantizer) and does range
+// search and removal; the hot paths do not go through its distance code. Debian's FAISS 1.7.3 is
+// a generic build (scalar reference inner product, reference BLAS behind sgemm), which dominated
+// every profile. So IVF training (our spherical k-means), cell assignment at add time, flat scans
+// and IVF-Flat list scans all use index/dot_kernels (AVX-512 / AVX2 / generic, picked at run
+// time); FAISS only scans SQ8 codes.
 #include <retold/error.hpp>
 #include <retold/vector_index.hpp>
 
+#include "index/dot_kernels.hpp"
 #include "index/vector_index_kmeans.hpp"
+#include "util/parallel.hpp"
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIVFFlat.h>
@@ -23,6 +26,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -33,7 +37,6 @@ namespace retold {
 namespace {
 
 using idx_t = faiss::Index::idx_t;
-constexpr std::size_t faiss_block = 16;  // < faiss::distance_compute_blas_threshold
 constexpr std::uint64_t reserved_key = std::numeric_limits<std::uint64_t>::max();
 
 idx_t to_id(std::uint64_t key) noexcept {
@@ -150,11 +153,11 @@ struct vector_index::impl {
   }
 
   // (Re)builds an IVF over `x` (already normalized) with `keys`.
-  void build_ivf(const std::vector<float>& x, const std::vector<std::uint64_t>& keys) {
+  void build_ivf(const std::vector<float>& x, const std::vector<std::uint64_t>& keys, unsigned threads) {
     const std::size_t n = keys.size();
     const auto nl = static_cast<std::uint32_t>(
         std::min<std::size_t>(opts.nlist ? opts.nlist : auto_nlist(n), std::max<std::size_t>(1, n)));
-    std::vector<float> centroids = detail::spherical_kmeans(x.data(), n, d, nl, opts.seed);
+    std::vector<float> centroids = detail::spherical_kmeans(x.data(), n, d, nl, opts.seed, threads);
     auto q = std::make_unique<faiss::IndexFlatIP>(d);
     q->add(nl, centroids.data());
     std::unique_ptr<faiss::IndexIVF> index;
@@ -171,58 +174,57 @@ struct vector_index::impl {
     index->train(static_cast<idx_t>(train_n), x.data());
     index->set_direct_map_type(faiss::DirectMap::Hashtable);
     index->nprobe = std::min<std::size_t>(opts.nprobe, nl);
-    add_ivf_rows(*index, *q, x.data(), keys.data(), n);
+    add_ivf_rows(*index, *q, x.data(), keys.data(), n, threads);
     quantizer = std::move(q);
     ivf = std::move(index);
     nlist = nl;
     trained_at = n;
   }
 
-  // Adds rows to the IVF with cells assigned by one Eigen product per block against the
-  // centroids: FAISS's own assignment goes row by row through the scalar reference kernel of
-  // Debian's generic build, which dominated nightly runs.
+  // Adds rows to the IVF with cells assigned by our kernels against the centroids (blocks of
+  // rows in parallel): FAISS's own assignment goes row by row through the scalar reference
+  // kernel of Debian's generic build, which dominated nightly runs. A row's cell is the first
+  // centroid of highest inner product, computed exactly as search_batch() scores the probes.
   void add_ivf_rows(faiss::IndexIVF& index, const faiss::IndexFlatIP& centroids, const float* x,
-                    const std::uint64_t* keys, std::size_t n) const {
-    using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const auto nl = static_cast<Eigen::Index>(centroids.ntotal);
-    const Eigen::Map<const mat> cm(centroids.get_xb(), nl, d);
-    const std::size_t block = 1024;
-    std::vector<idx_t> ids(block), cells(block);
-    for (std::size_t i = 0; i < n; i += block) {
-      const std::size_t b = std::min(block, n - i);
-      const Eigen::Map<const mat> xm(x + i * d, static_cast<Eigen::Index>(b), d);
-      const mat scores = xm * cm.transpose();
+                    const std::uint64_t* keys, std::size_t n, unsigned threads) const {
+    const auto nl = static_cast<std::size_t>(centroids.ntotal);
+    const auto& kern = detail::kernels();
+    constexpr std::size_t block = 64;
+    std::vector<idx_t> cells(n), ids(n);
+    detail::parallel_for((n + block - 1) / block, std::max(1u, threads), [&](std::size_t bi) {
+      const std::size_t i0 = bi * block, b = std::min(block, n - i0);
+      std::vector<float> scores(b * nl);
+      kern.block(x + i0 * d, b, d, centroids.get_xb(), nl, d, d, scores.data(), nl);
       for (std::size_t r = 0; r < b; ++r) {
-        Eigen::Index best;
-        scores.row(static_cast<Eigen::Index>(r)).maxCoeff(&best);
-        cells[r] = best;
-        ids[r] = to_id(keys[i + r]);
+        const float* s = scores.data() + r * nl;
+        cells[i0 + r] = static_cast<idx_t>(std::max_element(s, s + nl) - s);
+        ids[i0 + r] = to_id(keys[i0 + r]);
       }
-      index.add_core(static_cast<idx_t>(b), x + i * d, ids.data(), cells.data());
-    }
+    });
+    index.add_core(static_cast<idx_t>(n), x, ids.data(), cells.data());
   }
 
-  void switch_to_ivf_with(const float* extra, const std::uint64_t* extra_keys, std::size_t m) {
+  void switch_to_ivf_with(const float* extra, const std::uint64_t* extra_keys, std::size_t m, unsigned threads) {
     std::vector<float> x;
     std::vector<std::uint64_t> keys;
     dump(x, keys);
     x.insert(x.end(), extra, extra + m * d);
     keys.insert(keys.end(), extra_keys, extra_keys + m);
-    build_ivf(x, keys);
+    build_ivf(x, keys, threads);
     flat.reset(new faiss::IndexFlatIP(d));
     flat_keys.clear();
     flat_keys.shrink_to_fit();
   }
 
-  void add_rows(const std::uint64_t* keys, const float* x, std::size_t m) {
+  void add_rows(const std::uint64_t* keys, const float* x, std::size_t m, unsigned threads) {
     const std::size_t after = where.size() + m;
     const std::size_t base = flat_keys.size();
     if (!ivf && after >= ivf_trigger()) {
-      switch_to_ivf_with(x, keys, m);
+      switch_to_ivf_with(x, keys, m, threads);
     } else if (ivf && opts.nlist == 0 && after >= 4 * trained_at) {
-      switch_to_ivf_with(x, keys, m);  // retrain for the larger collection
+      switch_to_ivf_with(x, keys, m, threads);  // retrain for the larger collection
     } else if (ivf) {
-      add_ivf_rows(*ivf, *quantizer, x, keys, m);
+      add_ivf_rows(*ivf, *quantizer, x, keys, m, threads);
     } else {
       flat->add(static_cast<idx_t>(m), x);
       for (std::size_t i = 0; i < m; ++i) flat_keys.push_back(keys[i]);
@@ -278,9 +280,9 @@ vector_index::~vector_index() = default;
 vector_index::vector_index(vector_index&&) noexcept = default;
 vector_index& vector_index::operator=(vector_index&&) noexcept = default;
 
-void vector_index::add(std::uint64_t key, std::span<const float> v) { add_batch({&key, 1}, v); }
+void vector_index::add(std::uint64_t key, std::span<const float> v) { add_batch({&key, 1}, v, 1); }
 
-void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows) {
+void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows, unsigned threads) {
   auto& p = *p_;
   if (keys.empty()) {
     if (!rows.empty()) throw error(errc::invalid_argument, "vector_index::add_batch: rows without keys");
@@ -308,7 +310,7 @@ void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<cons
   p.normalize_rows(rows, x);
   const single_thread_faiss one;
   try {
-    p.add_rows(keys.data(), x.data(), keys.size());
+    p.add_rows(keys.data(), x.data(), keys.size(), threads);
   } catch (const faiss::FaissException& e) {
     throw error(errc::internal, std::string("vector_index: FAISS failed: ") + e.what());
   }
@@ -363,39 +365,15 @@ std::vector<vector_match> vector_index::range_search(std::span<const float> q, f
 }
 
 std::vector<vector_match> vector_index::search(std::span<const float> q, std::size_t k) const {
-  const auto& p = *p_;
-  const std::vector<float> v = p.normalized_query(q);
-  std::vector<vector_match> out;
-  k = std::min(k, p.where.size());
-  if (k == 0) return out;
-  std::vector<float> dist(k);
-  std::vector<idx_t> lab(k);
-  const single_thread_faiss one;
-  try {
-    if (p.ivf)
-      p.ivf->search(1, v.data(), static_cast<idx_t>(k), dist.data(), lab.data());
-    else
-      p.flat->search(1, v.data(), static_cast<idx_t>(k), dist.data(), lab.data());
-  } catch (const faiss::FaissException& e) {
-    throw error(errc::internal, std::string("vector_index: FAISS search failed: ") + e.what());
-  }
-  for (std::size_t i = 0; i < k; ++i)
-    if (lab[i] != -1) out.push_back({p.key_of(lab[i]), dist[i]});
-  sort_matches(out);
-  return out;
+  p_->normalized_query(q);  // dimension check with search()'s message
+  return std::move(search_batch(q, k, 1)[0]);
 }
 
 namespace {
 
-using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-// Queries go through the matrix products in fixed groups of query_group rows (the last padded
-// with zeros) and the stored rows in fixed blocks, so every score is computed by the same kernel
-// whatever the batch size: a query's result never depends on its neighbours in the batch.
-constexpr std::size_t query_group = 16;
-constexpr std::size_t stored_block = 4096;
-
-// Keeps the k best (score, label) pairs; best first after finish().
+// Keeps the k best (score, label) pairs. The order is total (cosine descending, then label
+// ascending), so the k best of a set are the same whatever order it is pushed in: partial
+// results of several threads merge to exactly the single-thread result.
 struct top_k {
   std::size_t k;
   std::vector<std::pair<float, idx_t>> heap;  // min-heap on (score, -label)
@@ -414,103 +392,146 @@ struct top_k {
   }
 };
 
+constexpr std::size_t query_group = 16;   // queries scored together against centroids / flat rows
+constexpr std::size_t row_block = 512;    // stored rows scored per kernel call
+
 }  // namespace
 
-std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<const float> queries,
-                                                                  std::size_t k) const {
+std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<const float> queries, std::size_t k,
+                                                                  unsigned threads) const {
   const auto& p = *p_;
   if (queries.size() % p.d != 0)
     throw error(errc::incompatible, "vector_index::search_batch: " + std::to_string(queries.size()) +
                                         " floats is not a whole number of " + std::to_string(p.d) + "-d queries");
-  const std::size_t nq = queries.size() / p.d;
+  const std::size_t d = p.d;
+  const std::size_t nq = queries.size() / d;
   std::vector<std::vector<vector_match>> out(nq);
   k = std::min(k, p.where.size());
   if (k == 0 || nq == 0) return out;
   std::vector<float> qn;
   p.normalize_rows(queries, qn);
-  const auto d = static_cast<Eigen::Index>(p.d);
-  row_matrix group(static_cast<Eigen::Index>(query_group), d);
+  const auto& kern = detail::kernels();
+  const std::size_t groups = (nq + query_group - 1) / query_group;
+  auto finish = [&](std::size_t q, const top_k& best) {
+    auto& o = out[q];
+    o.reserve(best.heap.size());
+    for (const auto& [score, label] : best.heap) o.push_back({p.key_of(label), score});
+    sort_matches(o);
+  };
 
-  for (std::size_t g0 = 0; g0 < nq; g0 += query_group) {
-    const std::size_t gn = std::min(query_group, nq - g0);
-    group.setZero();
-    group.topRows(static_cast<Eigen::Index>(gn)) =
-        Eigen::Map<const row_matrix>(qn.data() + g0 * p.d, static_cast<Eigen::Index>(gn), d);
-    if (!p.ivf) {
+  if (!p.ivf) {
+    // Flat: every query against every stored row, a group of queries per kernel call.
+    const float* xb = p.flat->get_xb();
+    const auto n = static_cast<std::size_t>(p.flat->ntotal);
+    detail::parallel_for(groups, std::max(1u, threads), [&](std::size_t g) {
+      const std::size_t g0 = g * query_group, gn = std::min(query_group, nq - g0);
       std::vector<top_k> best(gn, top_k{k, {}});
-      const float* xb = p.flat->get_xb();
-      const auto n = static_cast<std::size_t>(p.flat->ntotal);
-      for (std::size_t s0 = 0; s0 < n; s0 += stored_block) {
-        const std::size_t sn = std::min(stored_block, n - s0);
-        const Eigen::Map<const row_matrix> xs(xb + s0 * p.d, static_cast<Eigen::Index>(sn), d);
-        const row_matrix scores = group * xs.transpose();
+      std::vector<float> scores(gn * row_block);
+      for (std::size_t s0 = 0; s0 < n; s0 += row_block) {
+        const std::size_t sn = std::min(row_block, n - s0);
+        kern.block(qn.data() + g0 * d, gn, d, xb + s0 * d, sn, d, d, scores.data(), sn);
         for (std::size_t q = 0; q < gn; ++q)
-          for (std::size_t j = 0; j < sn; ++j)
-            best[q].push(scores(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(j)), static_cast<idx_t>(s0 + j));
+          for (std::size_t j = 0; j < sn; ++j) best[q].push(scores[q * sn + j], static_cast<idx_t>(s0 + j));
       }
-      for (std::size_t q = 0; q < gn; ++q) {
-        auto& o = out[g0 + q];
-        for (const auto& [score, label] : best[q].heap) o.push_back({p.flat_keys[static_cast<std::size_t>(label)], score});
-        sort_matches(o);
-      }
-      continue;
-    }
-    // IVF: assign the probed cells with one product against the centroids, then scan them.
-    const auto nl = static_cast<std::size_t>(p.quantizer->ntotal);
-    const std::size_t nprobe = std::min<std::size_t>(p.ivf->nprobe, nl);
-    const Eigen::Map<const row_matrix> cm(p.quantizer->get_xb(), static_cast<Eigen::Index>(nl), d);
-    const row_matrix cell_scores = group * cm.transpose();
-    std::vector<idx_t> assign(gn * nprobe);
-    std::vector<float> cell_dis(gn * nprobe);
+      for (std::size_t q = 0; q < gn; ++q) finish(g0 + q, best[q]);
+    });
+    return out;
+  }
+
+  // IVF, step 1: the nprobe cells of every query, by its inner products with all centroids.
+  const auto nl = static_cast<std::size_t>(p.quantizer->ntotal);
+  const std::size_t nprobe = std::min<std::size_t>(p.ivf->nprobe, nl);
+  std::vector<idx_t> assign(nq * nprobe);
+  std::vector<float> cell_dis(nq * nprobe);
+  detail::parallel_for(groups, std::max(1u, threads), [&](std::size_t g) {
+    const std::size_t g0 = g * query_group, gn = std::min(query_group, nq - g0);
+    std::vector<float> scores(gn * nl);
+    kern.block(qn.data() + g0 * d, gn, d, p.quantizer->get_xb(), nl, d, d, scores.data(), nl);
     for (std::size_t q = 0; q < gn; ++q) {
       top_k cells{nprobe, {}};
-      for (std::size_t c = 0; c < nl; ++c)
-        cells.push(cell_scores(static_cast<Eigen::Index>(q), static_cast<Eigen::Index>(c)), static_cast<idx_t>(c));
+      for (std::size_t c = 0; c < nl; ++c) cells.push(scores[q * nl + c], static_cast<idx_t>(c));
       std::sort(cells.heap.begin(), cells.heap.end(), top_k::worse);
       for (std::size_t r = 0; r < nprobe; ++r) {
-        assign[q * nprobe + r] = r < cells.heap.size() ? cells.heap[r].second : -1;
-        cell_dis[q * nprobe + r] = r < cells.heap.size() ? cells.heap[r].first : 0.0f;
+        assign[(g0 + q) * nprobe + r] = r < cells.heap.size() ? cells.heap[r].second : -1;
+        cell_dis[(g0 + q) * nprobe + r] = r < cells.heap.size() ? cells.heap[r].first : 0.0f;
       }
     }
-    if (!p.opts.scalar_quantization) {
-      // IVF-Flat lists hold plain floats: scan them with Eigen (SIMD) rather than FAISS's scalar
-      // reference kernel of the generic build.
-      const auto* lists = p.ivf->invlists;
+  });
+
+  if (p.opts.scalar_quantization) {
+    // SQ8 codes: FAISS's scanner decodes them; one FAISS call per query group.
+    detail::parallel_for(groups, std::max(1u, threads), [&](std::size_t g) {
+      const std::size_t g0 = g * query_group, gn = std::min(query_group, nq - g0);
+      std::vector<float> dist(gn * k);
+      std::vector<idx_t> lab(gn * k);
+      const single_thread_faiss one;
+      try {
+        p.ivf->search_preassigned(static_cast<idx_t>(gn), qn.data() + g0 * d, static_cast<idx_t>(k),
+                                  assign.data() + g0 * nprobe, cell_dis.data() + g0 * nprobe, dist.data(),
+                                  lab.data(), false);
+      } catch (const faiss::FaissException& e) {
+        throw error(errc::internal, std::string("vector_index: FAISS search failed: ") + e.what());
+      }
       for (std::size_t q = 0; q < gn; ++q) {
         top_k best{k, {}};
-        const Eigen::Map<const Eigen::VectorXf> qv(qn.data() + (g0 + q) * p.d, d);
-        for (std::size_t r = 0; r < nprobe; ++r) {
-          const idx_t cell = assign[q * nprobe + r];
-          if (cell < 0) continue;
-          const std::size_t ls = lists->list_size(static_cast<std::size_t>(cell));
-          if (ls == 0) continue;
-          faiss::InvertedLists::ScopedCodes codes(lists, static_cast<std::size_t>(cell));
-          faiss::InvertedLists::ScopedIds ids(lists, static_cast<std::size_t>(cell));
-          const Eigen::Map<const row_matrix> m(reinterpret_cast<const float*>(codes.get()), static_cast<Eigen::Index>(ls), d);
-          const Eigen::VectorXf sc = m * qv;
-          for (std::size_t j = 0; j < ls; ++j) best.push(sc[static_cast<Eigen::Index>(j)], ids[j]);
-        }
-        auto& o = out[g0 + q];
-        for (const auto& [score, label] : best.heap) o.push_back({p.key_of(label), score});
-        sort_matches(o);
+        for (std::size_t i = 0; i < k; ++i)
+          if (lab[q * k + i] != -1) best.push(dist[q * k + i], lab[q * k + i]);
+        finish(g0 + q, best);
       }
-      continue;
+    });
+    return out;
+  }
+
+  // Step 2 (IVF-Flat): invert the assignment, so each probed cell is read once for all the
+  // queries of the batch that probe it; a cell's rows are scored against those queries with one
+  // blocked kernel call per row block. Threads take whole cells and keep their own top-k per
+  // query; the partial results merge exactly (top_k's order is total).
+  std::vector<std::size_t> first(nl + 1, 0);
+  for (idx_t c : assign)
+    if (c >= 0) ++first[static_cast<std::size_t>(c) + 1];
+  for (std::size_t c = 0; c < nl; ++c) first[c + 1] += first[c];
+  std::vector<std::uint32_t> probing(first[nl]);
+  {
+    std::vector<std::size_t> fill(first.begin(), first.end() - 1);
+    for (std::size_t q = 0; q < nq; ++q)
+      for (std::size_t r = 0; r < nprobe; ++r)
+        if (const idx_t c = assign[q * nprobe + r]; c >= 0) probing[fill[static_cast<std::size_t>(c)]++] = static_cast<std::uint32_t>(q);
+  }
+  const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::min<std::size_t>(nl, 64))));
+  std::vector<std::vector<top_k>> partial(workers);
+  std::atomic<std::size_t> next_cell{0};
+  const auto* lists = p.ivf->invlists;
+  detail::parallel_for(workers, workers, [&](std::size_t w) {
+    auto& best = partial[w];
+    best.assign(nq, top_k{k, {}});
+    std::vector<float> qbuf, scores;
+    for (std::size_t c = next_cell++; c < nl; c = next_cell++) {
+      const std::size_t m = first[c + 1] - first[c];
+      const std::size_t ls = m ? lists->list_size(c) : 0;
+      if (ls == 0) continue;
+      const std::uint32_t* who = probing.data() + first[c];
+      qbuf.resize(m * d);
+      for (std::size_t i = 0; i < m; ++i) std::memcpy(qbuf.data() + i * d, qn.data() + std::size_t{who[i]} * d, d * sizeof(float));
+      faiss::InvertedLists::ScopedCodes codes(lists, c);
+      faiss::InvertedLists::ScopedIds ids(lists, c);
+      const auto* rows = reinterpret_cast<const float*>(codes.get());
+      for (std::size_t r0 = 0; r0 < ls; r0 += row_block) {
+        const std::size_t rn = std::min(row_block, ls - r0);
+        scores.resize(m * rn);
+        kern.block(qbuf.data(), m, d, rows + r0 * d, rn, d, d, scores.data(), rn);
+        for (std::size_t i = 0; i < m; ++i) {
+          top_k& b = best[who[i]];
+          const float* s = scores.data() + i * rn;
+          for (std::size_t j = 0; j < rn; ++j) b.push(s[j], ids[r0 + j]);
+        }
+      }
     }
-    std::vector<float> dist(gn * k);
-    std::vector<idx_t> lab(gn * k);
-    const single_thread_faiss one;
-    try {
-      p.ivf->search_preassigned(static_cast<idx_t>(gn), qn.data() + g0 * p.d, static_cast<idx_t>(k), assign.data(),
-                                cell_dis.data(), dist.data(), lab.data(), false);
-    } catch (const faiss::FaissException& e) {
-      throw error(errc::internal, std::string("vector_index: FAISS search failed: ") + e.what());
-    }
-    for (std::size_t q = 0; q < gn; ++q) {
-      auto& o = out[g0 + q];
-      for (std::size_t i = 0; i < k; ++i)
-        if (lab[q * k + i] != -1) o.push_back({p.key_of(lab[q * k + i]), dist[q * k + i]});
-      sort_matches(o);
-    }
+  });
+  for (std::size_t q = 0; q < nq; ++q) {
+    top_k& b = partial[0][q];
+    for (unsigned w = 1; w < workers; ++w)
+      for (const auto& [score, label] : partial[w][q].heap) b.push(score, label);
+    finish(q, b);
   }
   return out;
 }

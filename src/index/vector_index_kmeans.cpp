@@ -1,6 +1,10 @@
-// Spherical k-means with Eigen (see vector_index_kmeans.hpp). FAISS's own Clustering would run
-// its assignment through the system BLAS, which on Debian is the slow reference implementation.
+// Spherical k-means (see vector_index_kmeans.hpp). FAISS's own Clustering would run its
+// assignment through the system BLAS, which on Debian is the slow reference implementation; the
+// assignment here uses index/dot_kernels, exactly as the index assigns cells afterwards.
 #include "index/vector_index_kmeans.hpp"
+
+#include "index/dot_kernels.hpp"
+#include "util/parallel.hpp"
 
 #include <Eigen/Core>
 
@@ -11,8 +15,8 @@
 namespace retold::detail {
 
 std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
-                                    std::uint64_t seed, std::size_t points_per_centroid, std::size_t max_sample,
-                                    int iters) {
+                                    std::uint64_t seed, unsigned threads, std::size_t points_per_centroid,
+                                    std::size_t max_sample, int iters) {
   using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   std::mt19937_64 rng(seed);
   // Seeded sample without replacement (partial Fisher-Yates), kept in input order so the result
@@ -30,17 +34,18 @@ std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d
   // Initial centroids: the first k sampled rows (a random subset).
   mat C = X.topRows(static_cast<Eigen::Index>(k));
   std::vector<int> assign(m);
-  const Eigen::Index block = 4096;
+  const auto& kern = kernels();
+  constexpr std::size_t block = 64;
   for (int it = 0; it < iters; ++it) {
-    for (Eigen::Index b = 0; b < static_cast<Eigen::Index>(m); b += block) {
-      const Eigen::Index rows = std::min<Eigen::Index>(block, static_cast<Eigen::Index>(m) - b);
-      const mat S = X.middleRows(b, rows) * C.transpose();
-      for (Eigen::Index r = 0; r < rows; ++r) {
-        Eigen::Index best;
-        S.row(r).maxCoeff(&best);
-        assign[static_cast<std::size_t>(b + r)] = static_cast<int>(best);
+    parallel_for((m + block - 1) / block, std::max(1u, threads), [&](std::size_t bi) {
+      const std::size_t b0 = bi * block, rows = std::min(block, m - b0);
+      std::vector<float> scores(rows * k);
+      kern.block(X.data() + b0 * d, rows, d, C.data(), k, d, d, scores.data(), k);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const float* s = scores.data() + r * k;
+        assign[b0 + r] = static_cast<int>(std::max_element(s, s + k) - s);
       }
-    }
+    });
     mat sum = mat::Zero(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(d));
     std::vector<std::size_t> count(k, 0);
     for (std::size_t i = 0; i < m; ++i) {

@@ -8,11 +8,12 @@
 namespace retold::detail {
 
 /// k unit-norm centroids (k * d floats, row-major) of the n unit-norm rows of `x`, by spherical
-/// k-means (assignment by inner product) on a seeded sample of min(n, max(k *
-/// points_per_centroid, min(n, max_sample))) rows... in short: up to points_per_centroid rows per
-/// centroid but never more than max_sample (unless k itself is larger); `iters` Lloyd iterations. Deterministic for a given seed and input order. Requires 1 <= k <= n.
+/// k-means (assignment by inner product) with `iters` Lloyd iterations on a seeded sample of
+/// m = min(n, max(k, min(k * points_per_centroid, max_sample))) rows. The assignment step runs
+/// on up to `threads` threads (started and joined within the call). Deterministic for a given
+/// seed and input order, whatever the thread count. Requires 1 <= k <= n.
 std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
-                                    std::uint64_t seed, std::size_t points_per_centroid = 32,
+                                    std::uint64_t seed, unsigned threads = 1, std::size_t points_per_centroid = 32,
                                     std::size_t max_sample = 65536, int iters = 8);
 
 }  // namespace retold::detail
