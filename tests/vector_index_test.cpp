@@ -296,3 +296,79 @@ TEST(VectorIndex, SearchBatchAgreesWithSearchAndIgnoresItsNeighbours) {
 }
 
 }  // namespace
+
+namespace {
+
+// Bit-for-bit equality of two result lists.
+void expect_identical(const std::vector<retold::vector_match>& a, const std::vector<retold::vector_match>& b,
+                      const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].key, b[i].key) << what << " rank " << i;
+    EXPECT_EQ(a[i].cosine, b[i].cosine) << what << " rank " << i;
+  }
+}
+
+TEST(VectorIndex, SearchBatchIsTheSameForAnyThreadCountAndMatchesSearch) {
+  const std::size_t n = 6000;
+  const auto x = grouped(n, 21);
+  struct variant {
+    const char* name;
+    vector_index_kind kind;
+    bool sq8;
+  };
+  for (const variant v : {variant{"flat", vector_index_kind::flat, false}, variant{"ivf", vector_index_kind::ivf, false},
+                          variant{"ivf+sq8", vector_index_kind::ivf, true}}) {
+    auto o = opts(v.kind);
+    o.nlist = v.kind == vector_index_kind::ivf ? 40 : 0;
+    o.nprobe = 6;
+    o.scalar_quantization = v.sq8;
+    vector_index idx(o);
+    // Added in uneven batches with different thread counts.
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = 7 * i + 3;
+    std::size_t done = 0;
+    unsigned t = 1;
+    for (std::size_t step : {1u, 700u, 2500u, 2799u}) {
+      idx.add_batch({keys.data() + done, step}, {x.data() + done * dim, step * dim}, t);
+      done += step;
+      t = t % 3 + 1;
+    }
+    ASSERT_EQ(idx.size(), n) << v.name;
+    // 300 queries, many probing the same cells, so cells are shared between queries of a batch.
+    std::vector<float> queries(x.begin(), x.begin() + 300 * dim);
+    const auto one = idx.search_batch(queries, 8, 1);
+    for (unsigned threads : {2u, 3u, 8u}) {
+      const auto many = idx.search_batch(queries, 8, threads);
+      ASSERT_EQ(many.size(), one.size());
+      for (std::size_t q = 0; q < one.size(); ++q)
+        expect_identical(one[q], many[q], std::string(v.name) + " threads=" + std::to_string(threads));
+    }
+    std::size_t self_first = 0;
+    for (std::size_t q = 0; q < 300; ++q) {
+      expect_identical(one[q], idx.search(row(x, q), 8), std::string(v.name) + " search()");
+      self_first += !one[q].empty() && one[q].front().key == keys[q];
+    }
+    // SQ8 codes are approximate: a near-duplicate may outscore the query's own stored copy.
+    EXPECT_GE(self_first, v.sq8 ? 280u : 300u) << v.name;
+  }
+}
+
+TEST(VectorIndex, IvfBuiltWithMoreThreadsAnswersTheSame) {
+  const std::size_t n = 5000;
+  const auto x = grouped(n, 31);
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = i;
+  auto o = opts(vector_index_kind::automatic);
+  o.ivf_min_size = 1000;  // switch to IVF (k-means + assignment) inside the batch
+  vector_index a(o), b(o);
+  a.add_batch(keys, x, 1);
+  b.add_batch(keys, x, 4);
+  ASSERT_EQ(a.active_kind(), vector_index_kind::ivf);
+  ASSERT_EQ(a.active_nlist(), b.active_nlist());
+  std::vector<float> queries(x.begin(), x.begin() + 200 * dim);
+  const auto ra = a.search_batch(queries, 5, 2), rb = b.search_batch(queries, 5, 1);
+  for (std::size_t q = 0; q < 200; ++q) expect_identical(ra[q], rb[q], "query " + std::to_string(q));
+}
+
+}  // namespace
