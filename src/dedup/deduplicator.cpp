@@ -495,7 +495,19 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     auto res = vectors_index->search_batch(rows, kk, worker_count(doc_of_row.size() / 32));
     for (std::size_t r = 0; r < doc_of_row.size(); ++r) stored_nn[doc_of_row[r]] = std::move(res[r]);
   }
-  const auto& kern = detail::kernels();
+  // Exact cosines of each row with the segment's earlier rows, four rows per kernel call (the
+  // kernel's entries are bit-identical to dot(), whatever the block).
+  const std::size_t nrows = doc_of_row.size();
+  std::vector<std::vector<float>> cos_before(nrows);
+  parallel_for((nrows + 3) / 4, worker_count(nrows / 64), [&](std::size_t g) {
+    const std::size_t r0 = 4 * g, rn = std::min<std::size_t>(4, nrows - r0), width = r0 + rn - 1;
+    if (width == 0) return;
+    std::vector<float> block(rn * width);
+    detail::kernels().block(rows.data() + r0 * dim, rn, dim, rows.data(), width, dim, dim, block.data(), width);
+    for (std::size_t i = 0; i < rn; ++i)
+      cos_before[r0 + i].assign(block.begin() + static_cast<std::ptrdiff_t>(i * width),
+                                block.begin() + static_cast<std::ptrdiff_t>(i * width + r0 + i));
+  });
   parallel_for(seg.size(), worker_count(seg.size() / 16), [&](std::size_t k) {
     const doc_features& f = *seg[k];
     segment_candidate& c = out[k];
@@ -504,15 +516,13 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
       for (const auto& m : local->query(f.signature, opts.lsh_threshold))
         if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
     if (row_of[k] < 0) return;
-    // Vector candidates: the top kk by cosine over stored + earlier segment documents (exact
-    // cosines with the segment's earlier rows, by the same kernel as dot()).
+    // Vector candidates: the top kk by cosine over stored + earlier segment documents.
     const auto r = static_cast<std::size_t>(row_of[k]);
-    std::vector<float> cos_before(r);
-    if (r > 0) kern.block(rows.data() + r * dim, 1, dim, rows.data(), r, dim, dim, cos_before.data(), r);
+    const std::vector<float> cos = std::move(cos_before[r]);
     std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
     best.reserve(stored_nn[k].size() + r);
     for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
-    for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos_before[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
+    for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
     auto better = [](const auto& a, const auto& b) {
       if (a.first != b.first) return a.first > b.first;
       // Ties: stored documents (smaller slots) first, then earlier segment positions.
