@@ -50,6 +50,10 @@ print(f"new stories         {summary['new_stories']:,}  retellings {summary['ret
 print("time per stage (s):")
 for k, v in summary["stage_seconds"].items():
     print(f"  {k:16s} {v:10.2f}")
+if "add_stage_seconds" in summary:
+    print("inside add_batch (s):")
+    for k, v in summary["add_stage_seconds"].items():
+        print(f"  {k:16s} {v:10.2f}")
 wall = grab(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)")
 rss_kib = int(grab(r"Maximum resident set size \(kbytes\): (\d+)") or 0)
 print(f"wall clock          {wall}")

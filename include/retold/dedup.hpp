@@ -123,6 +123,17 @@ struct explanation {
   std::string shared_passage;             ///< longest shared run of words (needs keep_text)
 };
 
+/// Wall-clock seconds spent in each stage of add() / add_batch(), summed since the deduplicator
+/// was created or loaded (not saved). The stages of a call run one after another, each on up to
+/// `threads` threads, so together they are the time spent inside add calls.
+struct add_stage_seconds {
+  double features = 0;        ///< normalize, shingle, MinHash signature, term extraction (parallel)
+  double embed = 0;           ///< built-in embedding (parallel)
+  double candidates = 0;      ///< LSH queries, vector index search, within-batch candidates (parallel)
+  double verify_cluster = 0;  ///< scoring candidates, leader clustering, storing (in input order)
+  double index_add = 0;       ///< adding vectors to the vector index, including IVF (re)training
+};
+
 /// Counters for monitoring. Plain value.
 struct deduplicator_stats {
   std::size_t documents = 0;
@@ -131,6 +142,7 @@ struct deduplicator_stats {
   std::uint64_t documents_added_total = 0;  ///< including removed and evicted ones
   std::uint64_t documents_removed_total = 0;
   std::size_t memory_bytes = 0;             ///< estimate of the state held in memory
+  add_stage_seconds add_seconds;            ///< where add calls spent their time
 };
 
 /// Query parameters.

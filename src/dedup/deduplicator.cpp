@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <exception>
 #include <mutex>
@@ -64,6 +65,11 @@ float dot(std::span<const float> a, std::span<const float> b) noexcept {
 }
 
 using detail::parallel_for;
+
+using stage_clock = std::chrono::steady_clock;
+double seconds_since(stage_clock::time_point t) {
+  return std::chrono::duration<double>(stage_clock::now() - t).count();
+}
 
 }  // namespace
 
@@ -387,11 +393,15 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
   impl& s = *impl_;
   std::vector<doc_features> feats(docs.size());
   // Stage 1, no lock needed: only immutable configuration is read.
+  auto t = stage_clock::now();
   parallel_for(docs.size(), s.worker_count(docs.size() / 4),
                [&](std::size_t i) { feats[i] = s.compute_features(docs[i]); });
+  const double features_seconds = seconds_since(t);
 
   std::vector<add_result> results(docs.size());
   std::unique_lock lock(s.mutex);
+  add_stage_seconds& timing = s.add_seconds;
+  timing.features += features_seconds;
   std::size_t i = 0;
   while (i < docs.size()) {
     // A segment: at most max_segment documents, and never across a DF epoch boundary, so all its
@@ -409,11 +419,16 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
     }
     std::vector<doc_features*> seg;
     for (std::size_t m : members) seg.push_back(&feats[m]);
+    t = stage_clock::now();
     s.embed_new(seg);  // stage 2 (builtin embedder only), parallel
+    timing.embed += seconds_since(t);
 
     // Stage 3, parallel: candidates of every segment document among the stored documents and
     // among the segment documents before it - exactly the candidates a one-by-one add would see.
+    t = stage_clock::now();
     const auto cands = s.segment_candidates(seg);
+    timing.candidates += seconds_since(t);
+    t = stage_clock::now();
 
     // Stage 4, in input order: scoring, clustering, storing. Vectors join the index at the end.
     std::vector<std::int64_t> slot_at(seg.size(), -1);
@@ -458,7 +473,10 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
         stop = true;
       }
     }
+    timing.verify_cluster += seconds_since(t);
+    t = stage_clock::now();
     if (!new_keys.empty()) s.vectors_index->add_batch(new_keys, new_rows, s.worker_count(new_keys.size() / 64));
+    timing.index_add += seconds_since(t);
   }
   return results;
 }
@@ -668,6 +686,7 @@ deduplicator_stats deduplicator::stats() const {
     if (s.stories.members_of(id).size() > 1) ++st.multi_member_clusters;
   st.documents_added_total = s.added_total;
   st.documents_removed_total = s.removed_total;
+  st.add_seconds = s.add_seconds;
   const std::size_t slots = s.ids.size();
   st.memory_bytes = slots * (std::size_t{s.opts.minhash.num_hashes} * 4 * 2 /* values + buckets */ +
                              std::size_t{s.dim} * 4 * 2 /* our copy + the index */ + 96 /* id, maps */);

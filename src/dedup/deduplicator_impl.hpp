@@ -56,6 +56,7 @@ struct deduplicator::impl {
 
   std::uint64_t added_total = 0;
   std::uint64_t removed_total = 0;
+  add_stage_seconds add_seconds;  // guarded by mutex (written under the exclusive lock)
 
   mutable std::shared_mutex mutex;
 

@@ -145,6 +145,9 @@ def test_seed_output_fields_and_summary():
     assert summary["skipped"]["total"] == 0
     for stage in ("load_state", "read_parse", "add_batch", "write_clusters", "save_state", "total"):
         assert stage in summary["stage_seconds"]
+    inside = summary["add_stage_seconds"]
+    assert set(inside) == {"features", "embed", "candidates", "verify_cluster", "index_add"}
+    assert inside["features"] > 0 and sum(inside.values()) <= summary["stage_seconds"]["add_batch"] + 0.01
     c = clusters_of(p.stdout)[0]
     assert {"cluster_id", "representative", "leader", "size", "members"} <= c.keys()
     assert {"id", "timestamp", "source", "score", "jaccard", "decided_by"} <= c["members"][0].keys()

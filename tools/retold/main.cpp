@@ -615,6 +615,11 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
         ",\"add_batch\":" + fmt_double(times.add, 3) + ",\"evict\":" + fmt_double(times.evict, 3) +
         ",\"write_clusters\":" + fmt_double(times.output, 3) + ",\"save_state\":" + fmt_double(times.save, 3) +
         ",\"total\":" + fmt_double(times.total, 3) + "}";
+  const add_stage_seconds& st = after.add_seconds;
+  js += ",\"add_stage_seconds\":{\"features\":" + fmt_double(st.features, 3) +
+        ",\"embed\":" + fmt_double(st.embed, 3) + ",\"candidates\":" + fmt_double(st.candidates, 3) +
+        ",\"verify_cluster\":" + fmt_double(st.verify_cluster, 3) + ",\"index_add\":" + fmt_double(st.index_add, 3) +
+        "}";
   js += ",\"peak_rss_bytes\":" + std::to_string(peak_rss_bytes()) + "}\n";
 
   if (!f.summary_file.empty()) {
@@ -644,6 +649,11 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
                  "save %.2fs, total %.2fs; peak memory %.1f MiB\n",
                  times.load, times.read_parse, times.add, times.evict, times.output, times.save, times.total,
                  static_cast<double>(peak_rss_bytes()) / (1 << 20));
+    const add_stage_seconds& st = after.add_seconds;
+    std::fprintf(stderr,
+                 "  add stages: features %.2fs, embed %.2fs, candidates %.2fs, verify+cluster %.2fs, "
+                 "index add %.2fs\n",
+                 st.features, st.embed, st.candidates, st.verify_cluster, st.index_add);
   }
   return 0;
 }
