@@ -4,13 +4,17 @@
 #include <retold/error.hpp>
 
 #include "seed_corpus.hpp"
+#include "store/state_file.hpp"
 
 #include <gtest/gtest.h>
+
+#include <optional>
 
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <numeric>
 #include <set>
@@ -212,6 +216,52 @@ TEST(DeduplicatorSynthetic, BatchEqualsOneByOneAcrossEpochsAndSegments) {
   EXPECT_EQ(run(1, 5000), one_by_one);
 }
 
+// At nightly scale the vector index is an IVF, which is approximate: a pair found by exact cosine
+// in one run and through IVF cells in another could decide differently. The open segment (saved
+// with the state) and the saved IVF training make the split irrelevant: nights of any size, with
+// a save and a load between them, give the clusters of one run.
+TEST(DeduplicatorSynthetic, IvfNightsWithSaveAndLoadEqualOneRun) {
+  const auto texts = synthetic_texts(5200, 11);  // DF epochs up to 4096, then an open segment
+  std::vector<std::string> ids;
+  std::vector<retold::document> docs;
+  for (std::size_t i = 0; i < texts.size(); ++i) ids.push_back("doc-" + std::to_string(i));
+  for (std::size_t i = 0; i < texts.size(); ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  retold::deduplicator_options o;
+  o.vector_index.ivf_min_size = 300;  // IVF from 300 documents, retrained at 1200 and 4800
+  o.vector_index.nprobe = 2;          // few cells probed: IVF misses neighbours exact search finds
+  o.threads = 2;
+  const fs::path dir = temp_dir("ivf-nights");
+  auto run = [&](std::size_t night, std::size_t chunk) {
+    fs::remove_all(dir);
+    std::optional<retold::deduplicator> d(std::in_place, o);
+    // Per document: its story now, and how many candidates it was verified against when added
+    // (which shows any difference in what the vector index returned, even one that changed no
+    // story).
+    std::vector<std::uint64_t> out;
+    for (std::size_t i = 0; i < docs.size(); i += chunk) {
+      if (i > 0 && i % night == 0) {  // the night ends: save, and the next one loads
+        d->save(dir);
+        d.reset();
+        d.emplace(retold::deduplicator::load(dir));
+      }
+      for (const auto& r : d->add_batch(std::span(docs).subspan(i, std::min(chunk, docs.size() - i)))) {
+        EXPECT_EQ(r.status, retold::errc::ok);
+        out.push_back(r.candidates);
+      }
+    }
+    for (const auto& id : ids) out.push_back(d->cluster_of(id));
+    // Queries see the open segment's documents too.
+    const auto q = d->query(docs.back().text);
+    EXPECT_TRUE(!q.empty() && q.front().id == ids.back());
+    return out;
+  };
+  const auto one_run = run(docs.size(), docs.size());
+  EXPECT_EQ(run(1000, 250), one_run);    // nights of 1000 in calls of 250
+  EXPECT_EQ(run(1733, 1733), one_run);   // nights that end inside segments and epochs
+  EXPECT_EQ(run(5000, 999), one_run);
+  fs::remove_all(dir);
+}
+
 TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
   const seed_set corpus;
   const auto& docs = corpus.docs;
@@ -236,6 +286,67 @@ TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
   const auto q = again.query(docs[1].text);
   ASSERT_FALSE(q.empty());
   EXPECT_EQ(q.front().id, std::string(docs[1].id));
+  fs::remove_all(dir);
+}
+
+// Rewrites the vector file of a saved state (flat index: no centroids) through `edit`, with valid
+// checksums, as version `version` (all parts take that version).
+void rewrite_vector_file(const fs::path& dir, std::uint32_t version,
+                         const std::function<void(std::vector<std::uint8_t>&)>& edit) {
+  std::vector<retold::detail::state_part> parts = {
+      {"options.rtd", "dedup.options", 2, {}},   {"documents.rtd", "dedup.docs", 2, {}},
+      {"signatures.rtd", "dedup.sigs", 2, {}},   {"vectors.rtd", "dedup.vectors", 2, {}},
+      {"embedder.rtd", "dedup.embedder", 2, {}}, {"clusters.rtd", "dedup.clusters", 2, {}},
+  };
+  parts = retold::detail::load_state_directory(dir, parts);
+  for (auto& p : parts) p.version = version;
+  edit(parts[3].payload);
+  retold::detail::save_state_directory(dir, parts);
+}
+
+TEST(DeduplicatorSeeds, Version1StatesStillLoadAndContinue) {
+  const seed_set corpus;
+  const auto& docs = corpus.docs;
+  const std::size_t half = docs.size() / 2;
+  retold::deduplicator all(seed_options());
+  all.add_batch(docs);
+  const fs::path dir = temp_dir("version1");
+  {
+    retold::deduplicator day1(seed_options());
+    day1.add_batch(std::span(docs).first(half));
+    day1.save(dir);
+  }
+  // Version 1 had no open segment and no training after the vectors: 4 u64 fields here (open
+  // segment start, training size, two empty arrays).
+  rewrite_vector_file(dir, 1, [](std::vector<std::uint8_t>& p) { p.resize(p.size() - 32); });
+  auto day2 = retold::deduplicator::load(dir);
+  day2.add_batch(std::span(docs).subspan(half));
+  // The seed corpus is small enough for the exact flat index: the same stories either way.
+  for (const auto& doc : docs) EXPECT_EQ(day2.cluster_of(doc.id), all.cluster_of(doc.id)) << doc.id;
+  fs::remove_all(dir);
+}
+
+TEST(DeduplicatorSeeds, ImpossibleOpenSegmentIsReportedWithTheFileName) {
+  const seed_set corpus;
+  const fs::path dir = temp_dir("open-segment");
+  {
+    retold::deduplicator d(seed_options());
+    d.add_batch(corpus.docs);
+    d.save(dir);
+  }
+  // The open segment's start sits 32 bytes before the end; make it past the last document.
+  rewrite_vector_file(dir, 2, [](std::vector<std::uint8_t>& p) {
+    const std::size_t at = p.size() - 32;
+    for (std::size_t b = 0; b < 8; ++b) p[at + b] = b == 0 ? 0xff : 0;
+  });
+  try {
+    (void)retold::deduplicator::load(dir);
+    ADD_FAILURE() << "loaded a state whose open segment starts past its documents";
+  } catch (const retold::error& e) {
+    EXPECT_EQ(e.code(), retold::errc::corrupted_state);
+    EXPECT_NE(std::string(e.what()).find("vectors"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("open segment"), std::string::npos) << e.what();
+  }
   fs::remove_all(dir);
 }
 

@@ -372,3 +372,115 @@ TEST(VectorIndex, IvfBuiltWithMoreThreadsAnswersTheSame) {
 }
 
 }  // namespace
+
+namespace {
+
+// Answers of two indexes to the same queries, bit for bit.
+void expect_same_answers(const vector_index& a, const vector_index& b, const std::vector<float>& x, std::size_t nq,
+                         const std::string& what) {
+  const std::vector<float> queries(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(nq * dim));
+  const auto ra = a.search_batch(queries, 6), rb = b.search_batch(queries, 6);
+  for (std::size_t q = 0; q < nq; ++q) expect_identical(ra[q], rb[q], what + " query " + std::to_string(q));
+}
+
+TEST(VectorIndex, TrainingDependsOnWhatIsStoredNotOnTheOrderOfAdds) {
+  const std::size_t n = 3000;
+  const auto x = grouped(n, 41);
+  auto o = opts(vector_index_kind::automatic);
+  o.ivf_min_size = 1000;
+  o.nprobe = 3;
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = i;
+  vector_index in_order(o), reversed(o);
+  in_order.add_batch(keys, x);
+  // The same vectors, added from the last to the first, in two batches.
+  std::vector<std::uint64_t> rk(keys.rbegin(), keys.rend());
+  std::vector<float> rx;
+  for (std::uint64_t k : rk) rx.insert(rx.end(), x.begin() + static_cast<std::ptrdiff_t>(k * dim),
+                                       x.begin() + static_cast<std::ptrdiff_t>((k + 1) * dim));
+  reversed.add_batch({rk.data(), 500}, {rx.data(), 500 * dim});
+  reversed.add_batch({rk.data() + 500, n - 500}, {rx.data() + 500 * dim, (n - 500) * dim});
+  ASSERT_EQ(in_order.active_kind(), vector_index_kind::ivf);
+  EXPECT_EQ(in_order.training().centroids, reversed.training().centroids);
+  expect_same_answers(in_order, reversed, x, 200, "reversed adds");
+}
+
+TEST(VectorIndex, RestoreRebuildsAnIndexThatAnswersAndRetrainsLikeTheOriginal) {
+  const std::size_t n = 5000, first = 1300;
+  const auto x = grouped(n, 43);
+  std::vector<std::uint64_t> keys(n);
+  for (std::size_t i = 0; i < n; ++i) keys[i] = 3 * i + 1;
+  for (bool sq8 : {false, true}) {
+    auto o = opts(vector_index_kind::automatic);
+    o.ivf_min_size = 400;  // IVF at 400, retrained at 1600 and 6400 (auto nlist)
+    o.nprobe = 2;
+    o.scalar_quantization = sq8;
+    const std::string what = sq8 ? "ivf+sq8" : "ivf";
+    vector_index original(o);
+    for (std::size_t done = 0; done < first; done += 100)
+      original.add_batch({keys.data() + done, 100}, {x.data() + done * dim, 100 * dim});
+    const auto t = original.training();
+    ASSERT_EQ(original.active_kind(), vector_index_kind::ivf) << what;
+    ASSERT_EQ(t.trained_at, 400u) << what;
+    ASSERT_EQ(t.centroids.size(), std::size_t{original.active_nlist()} * dim) << what;
+    EXPECT_EQ(t.quantizer.size(), sq8 ? 2u * dim : 0u) << what;
+
+    vector_index restored(o);
+    restored.restore(t, {keys.data(), first}, {x.data(), first * dim}, 2);
+    EXPECT_EQ(restored.size(), first);
+    EXPECT_EQ(restored.training().centroids, t.centroids) << what;
+    expect_same_answers(original, restored, x, 300, what + " restored");
+    // Both grow past 4x the training size and retrain, identically.
+    for (auto* idx : {&original, &restored})
+      idx->add_batch({keys.data() + first, n - first}, {x.data() + first * dim, (n - first) * dim});
+    EXPECT_EQ(original.training().trained_at, n) << what;
+    EXPECT_EQ(original.training().centroids, restored.training().centroids) << what;
+    expect_same_answers(original, restored, x, 300, what + " after retraining");
+  }
+}
+
+TEST(VectorIndex, RestoreRefusesMisuseAndBadTrainings) {
+  const auto x = grouped(600, 47);
+  std::vector<std::uint64_t> keys(600);
+  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = i;
+  auto o = opts(vector_index_kind::automatic);
+  o.ivf_min_size = 300;
+  vector_index trained(o);
+  trained.add_batch(keys, x);
+  const auto good = trained.training();
+  ASSERT_FALSE(good.centroids.empty());
+  using retold::errc;
+  // Not empty.
+  EXPECT_EQ(code_of([&] { trained.restore(good, {}, {}); }), errc::invalid_argument);
+  auto expect_refused = [&](retold::vector_index_training t, const vector_index_options& oo, const char* what) {
+    vector_index fresh(oo);
+    EXPECT_EQ(code_of([&] { fresh.restore(t, keys, x); }), errc::invalid_argument) << what;
+    EXPECT_EQ(fresh.size(), 0u) << what;
+  };
+  auto t = good;
+  t.centroids.pop_back();
+  expect_refused(t, o, "ragged centroids");
+  t = good;
+  t.centroids[5] = std::nanf("");
+  expect_refused(t, o, "NaN centroid");
+  t = good;
+  t.trained_at = 0;
+  expect_refused(t, o, "no training size");
+  t = good;
+  t.quantizer.assign(2 * dim, 0.5f);
+  expect_refused(t, o, "quantizer without scalar_quantization");
+  auto sq = o;
+  sq.scalar_quantization = true;
+  expect_refused(good, sq, "scalar_quantization without quantizer");
+  expect_refused(good, opts(vector_index_kind::flat), "IVF training into a flat index");
+  t = {};
+  t.trained_at = 5;
+  expect_refused(t, o, "flat training with a size");
+  // A flat training is add_batch.
+  vector_index flat(opts(vector_index_kind::flat)), restored(opts(vector_index_kind::flat));
+  flat.add_batch({keys.data(), 100}, {x.data(), 100 * dim});
+  restored.restore(flat.training(), {keys.data(), 100}, {x.data(), 100 * dim});
+  expect_same_answers(flat, restored, x, 50, "flat");
+}
+
+}  // namespace

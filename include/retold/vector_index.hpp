@@ -10,7 +10,8 @@
 //    (4x less memory than float32).
 // With automatic, the index is flat until it holds ivf_min_size vectors, then it is rebuilt as
 // IVF; with an automatic nlist (0) the IVF is retrained whenever the collection has grown 4x
-// since the last training, so cells stay about sqrt(n) / 4 vectors large. The defaults were measured
+// since the last training, so cells stay about sqrt(n) / 4 vectors large. A training sees the
+// stored vectors in key order, so it depends on what is stored, not on the order of adds. The defaults were measured
 // (docs/evaluation.md, bench/bench_embed.cpp).
 //
 // FAISS (1.7.3, the Debian build) stays behind this interface.
@@ -57,6 +58,15 @@ struct vector_match {
   friend bool operator==(const vector_match&, const vector_match&) = default;
 };
 
+/// What an IVF learned at its last (re)training: with it, restore() rebuilds from the same
+/// vectors an index that answers exactly like this one and retrains at the same moment, without
+/// running k-means again (the deduplicator saves it with its state). Plain value.
+struct vector_index_training {
+  std::uint64_t trained_at = 0;  ///< collection size at the last training; 0 while flat
+  std::vector<float> centroids;  ///< cells x dimension(), row after row; empty while flat
+  std::vector<float> quantizer;  ///< scalar quantizer parameters (scalar_quantization only)
+};
+
 /// A collection of keyed vectors searchable by cosine. Movable, not copyable. Not internally
 /// synchronized: const members may run concurrently with each other; add/remove need exclusive
 /// access. Keys are any uint64 except UINT64_MAX (reserved).
@@ -81,6 +91,15 @@ class RETOLD_API vector_index {
   /// (re)training: up to threads - 1 std::threads are started and joined within the call. The
   /// resulting index is the same whatever the thread count.
   void add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows, unsigned threads = 1);
+  /// The training in force (empty centroids while flat). Copies centroids: O(cells x dimension).
+  vector_index_training training() const;
+  /// Fills an empty index with keys/rows (as add_batch, same checks) under a training taken from
+  /// an index with the same options by training(), instead of training anew. Empty centroids
+  /// mean a flat index: then this is add_batch. errc::invalid_argument when the index is not
+  /// empty or the training does not fit the options (dimension, quantizer, non-finite values).
+  /// Exclusive access.
+  void restore(const vector_index_training& training, std::span<const std::uint64_t> keys,
+               std::span<const float> rows, unsigned threads = 1);
   /// Removes `key`; false when it was not stored.
   bool remove(std::uint64_t key);
   /// Removes every stored key of `keys`; returns how many were removed.

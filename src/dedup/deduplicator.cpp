@@ -220,9 +220,21 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   std::vector<std::uint32_t> cand;
   if (!sig.empty())
     for (const auto& m : lsh.query(sig, opts.lsh_threshold)) cand.push_back(static_cast<std::uint32_t>(m.key));
-  if (vectors_index && !vec.empty() && vectors_index->size() > 0)
-    for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
-      cand.push_back(static_cast<std::uint32_t>(m.key));
+  if (vectors_index && !vec.empty() && opts.vector_candidates > 0) {
+    // The nearest vectors: the index's, and the open segment's (not yet in the index) by exact
+    // cosine; the top vector_candidates of both together.
+    std::vector<std::pair<float, std::uint32_t>> best;
+    if (vectors_index->size() > 0)
+      for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
+        best.emplace_back(m.cosine, static_cast<std::uint32_t>(m.key));
+    const std::vector<float> open_cos = cosines_with_open(vec.data(), 1);
+    for (std::size_t j = 0; j < open_cos.size(); ++j)
+      if (!ids[open_from + j].empty()) best.emplace_back(open_cos[j], static_cast<std::uint32_t>(open_from + j));
+    auto better = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
+    const std::size_t keep = std::min(best.size(), opts.vector_candidates);
+    std::partial_sort(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(keep), best.end(), better);
+    for (std::size_t j = 0; j < keep; ++j) cand.push_back(best[j].second);
+  }
   std::sort(cand.begin(), cand.end());
   cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
 
@@ -243,8 +255,7 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   return out;
 }
 
-add_result deduplicator::impl::insert(const document& doc, doc_features& f, std::span<const std::uint32_t> cand,
-                                      bool defer_vector_add) {
+add_result deduplicator::impl::insert(const document& doc, doc_features& f, std::span<const std::uint32_t> cand) {
   add_result r;
   const std::string id(doc.id);
   if (slot_of.count(id)) {
@@ -302,15 +313,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   room_for(join_scores, 1);
   if (dim) room_for(vectors, dim);
   if (opts.keep_text) room_for(texts, 1);
-  lsh.insert(slot, f.signature);
-  if (vectors_index && !defer_vector_add) {
-    try {
-      vectors_index->add(slot, vec);
-    } catch (...) {
-      lsh.remove(slot);
-      throw;
-    }
-  }
+  lsh.insert(slot, f.signature);  // the vector joins the index when the open segment closes
   ids.push_back(id);
   timestamps.push_back(doc.timestamp);
   sources.emplace_back(doc.source);
@@ -404,14 +407,19 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
   timing.features += features_seconds;
   std::size_t i = 0;
   while (i < docs.size()) {
-    // A segment: at most max_segment documents, and never across a DF epoch boundary, so all its
-    // documents are embedded with the same frequencies (those in force at its start).
+    // The next documents join the open segment, up to its room: at most max_segment slots, and
+    // never across a DF epoch boundary, so all its documents are embedded with the same
+    // frequencies (those in force at its start).
     std::size_t end = i;
-    std::vector<std::size_t> members;  // positions in docs of the segment's valid documents
-    std::uint64_t room = impl::max_segment;
-    if (s.opts.embedding == embedding_mode::builtin) {
-      const std::uint64_t observed = s.embedder->documents_observed();
-      room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed) - observed - s.pending_terms.size());
+    std::vector<std::size_t> members;  // positions in docs of the valid documents joining
+    const std::size_t open = s.ids.size() - s.open_from;
+    std::uint64_t room = impl::max_segment - std::min(open, impl::max_segment);
+    const std::uint64_t observed_before = s.embedder ? s.embedder->documents_observed() : 0;
+    if (s.opts.embedding == embedding_mode::builtin)
+      room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed_before) - observed_before - s.pending_terms.size());
+    if (room == 0) {  // cannot happen (a full segment is closed at once); kept as a guard
+      s.close_segment();
+      continue;
     }
     while (end < docs.size() && members.size() < room) {
       if (feats[end].status == errc::ok) members.push_back(end);
@@ -423,17 +431,16 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
     s.embed_new(seg);  // stage 2 (builtin embedder only), parallel
     timing.embed += seconds_since(t);
 
-    // Stage 3, parallel: candidates of every segment document among the stored documents and
-    // among the segment documents before it - exactly the candidates a one-by-one add would see.
+    // Stage 3, parallel: candidates of every new document among the stored documents (the open
+    // segment's by exact cosine) and among the new documents before it - exactly the candidates
+    // a one-by-one add would see.
     t = stage_clock::now();
     const auto cands = s.segment_candidates(seg);
     timing.candidates += seconds_since(t);
     t = stage_clock::now();
 
-    // Stage 4, in input order: scoring, clustering, storing. Vectors join the index at the end.
+    // Stage 4, in input order: scoring, clustering, storing.
     std::vector<std::int64_t> slot_at(seg.size(), -1);
-    std::vector<std::uint64_t> new_keys;
-    std::vector<float> new_rows;
     std::size_t k = 0;
     bool stop = false;
     for (; i < end && !stop; ++i) {
@@ -449,7 +456,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
       std::sort(cand.begin(), cand.end());
       cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
       try {
-        results[i] = s.insert(docs[i], feats[i], cand, /*defer_vector_add=*/true);
+        results[i] = s.insert(docs[i], feats[i], cand);
       } catch (const error& e) {
         results[i] = add_result{};
         results[i].status = e.code();
@@ -460,25 +467,51 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
         results[i].error = "out of memory while adding document '" + std::string(docs[i].id) + "'";
       }
       if (results[i].status == errc::ok) {
-        const auto slot = static_cast<std::uint32_t>(s.ids.size() - 1);
-        slot_at[pos] = slot;
-        if (s.vectors_index) {
-          new_keys.push_back(slot);
-          const auto v = s.vector_of(slot);
-          new_rows.insert(new_rows.end(), v.begin(), v.end());
-        }
+        slot_at[pos] = static_cast<std::int64_t>(s.ids.size() - 1);
       } else if (s.opts.embedding == embedding_mode::builtin) {
         // A document refused here (duplicate id) was counted in the DF epoch but not observed:
-        // end the segment so the next one is measured afresh.
+        // stop so the room is measured afresh.
         stop = true;
       }
     }
     timing.verify_cluster += seconds_since(t);
-    t = stage_clock::now();
-    if (!new_keys.empty()) s.vectors_index->add_batch(new_keys, new_rows, s.worker_count(new_keys.size() / 64));
-    timing.index_add += seconds_since(t);
+    const bool epoch_ended = s.embedder && s.embedder->documents_observed() != observed_before;
+    if (s.ids.size() - s.open_from >= impl::max_segment || epoch_ended) {
+      t = stage_clock::now();
+      s.close_segment();
+      timing.index_add += seconds_since(t);
+    }
   }
   return results;
+}
+
+void deduplicator::impl::close_segment() {
+  const auto end = static_cast<std::uint32_t>(ids.size());
+  if (vectors_index && dim > 0) {
+    std::vector<std::uint64_t> keys;
+    std::vector<float> rows;
+    for (std::uint32_t slot = open_from; slot < end; ++slot) {
+      if (ids[slot].empty()) continue;  // removed while open
+      keys.push_back(slot);
+      const auto v = vector_of(slot);
+      rows.insert(rows.end(), v.begin(), v.end());
+    }
+    if (!keys.empty()) vectors_index->add_batch(keys, rows, worker_count(keys.size() / 64));
+  }
+  open_from = end;
+}
+
+std::vector<float> deduplicator::impl::cosines_with_open(const float* rows, std::size_t n) const {
+  const std::size_t open = ids.size() - open_from;
+  std::vector<float> out(n * open);
+  if (open == 0 || n == 0 || dim == 0) return out;
+  const float* base = vectors.data() + std::size_t{open_from} * dim;
+  constexpr std::size_t rows_per_call = 4;
+  parallel_for((n + rows_per_call - 1) / rows_per_call, worker_count(n * open / 65536), [&](std::size_t g) {
+    const std::size_t r0 = g * rows_per_call, rn = std::min(rows_per_call, n - r0);
+    detail::kernels().block(rows + r0 * dim, rn, dim, base, open, dim, dim, out.data() + r0 * open, open);
+  });
+  return out;
 }
 
 std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_candidates(
@@ -513,9 +546,12 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     auto res = vectors_index->search_batch(rows, kk, worker_count(doc_of_row.size() / 32));
     for (std::size_t r = 0; r < doc_of_row.size(); ++r) stored_nn[doc_of_row[r]] = std::move(res[r]);
   }
-  // Exact cosines of each row with the segment's earlier rows, four rows per kernel call (the
-  // kernel's entries are bit-identical to dot(), whatever the block).
+  // Exact cosines of each row with the open segment's stored slots and with the earlier new rows,
+  // four rows per kernel call (the kernel's entries are bit-identical to dot(), whatever the
+  // block, so a pair scores the same whether or not an add call boundary fell between them).
   const std::size_t nrows = doc_of_row.size();
+  const std::size_t open = ids.size() - open_from;
+  const std::vector<float> open_cos = cosines_with_open(rows.data(), nrows);
   std::vector<std::vector<float>> cos_before(nrows);
   parallel_for((nrows + 3) / 4, worker_count(nrows / 64), [&](std::size_t g) {
     const std::size_t r0 = 4 * g, rn = std::min<std::size_t>(4, nrows - r0), width = r0 + rn - 1;
@@ -538,8 +574,10 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     const auto r = static_cast<std::size_t>(row_of[k]);
     const std::vector<float> cos = std::move(cos_before[r]);
     std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
-    best.reserve(stored_nn[k].size() + r);
+    best.reserve(stored_nn[k].size() + open + r);
     for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
+    for (std::size_t j = 0; j < open; ++j)
+      if (!ids[open_from + j].empty()) best.emplace_back(open_cos[r * open + j], static_cast<std::int64_t>(open_from + j));
     for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
     auto better = [](const auto& a, const auto& b) {
       if (a.first != b.first) return a.first > b.first;

@@ -54,6 +54,13 @@ struct deduplicator::impl {
   // never on how they were batched.
   std::vector<term_counts> pending_terms;
 
+  // The open segment (see add_batch): slots >= open_from are stored (LSH, vectors, stories) but
+  // not yet in the vector index; candidates among them are found by exact cosine. The segment
+  // closes, and its vectors join the index, when it holds max_segment slots or a DF epoch ends,
+  // wherever the add calls happen to begin and end - so the result does not depend on how the
+  // documents were split into calls or nights. Saved with the state.
+  std::uint32_t open_from = 0;
+
   std::uint64_t added_total = 0;
   std::uint64_t removed_total = 0;
   add_stage_seconds add_seconds;  // guarded by mutex (written under the exclusive lock)
@@ -74,14 +81,18 @@ struct deduplicator::impl {
     std::vector<std::uint32_t> stored;
     std::vector<std::uint32_t> in_segment;
   };
-  /// Documents handled together by add_batch. Larger segments read the IVF cells fewer times
-  /// (each probed cell once per segment: at 1M documents a segment of 1024 read ~1 GB, nearly the
-  /// whole index); within-segment cosines are quadratic (4096: 8.4M dot products, ~0.1 s).
-  /// 4096 is also the DF epoch length, so builtin-embedding segments fill whole epochs.
+  /// Most slots in a segment. Larger segments read the IVF cells fewer times (each probed cell
+  /// once per segment: at 1M documents a segment of 1024 read ~1 GB, nearly the whole index);
+  /// within-segment cosines are quadratic (4096: 8.4M dot products, ~0.1 s). 4096 is also the DF
+  /// epoch length, so builtin-embedding segments are exactly the DF epochs.
   static constexpr std::size_t max_segment = 4096;
+  /// Candidates of new documents `seg` (all joining the open segment, in this order).
   std::vector<segment_candidate> segment_candidates(std::span<doc_features* const> seg) const;
-  add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates,
-                    bool defer_vector_add);  // exclusive
+  /// Cosines of `rows` (n x dim) with every open-segment slot, n x (ids.size() - open_from).
+  std::vector<float> cosines_with_open(const float* rows, std::size_t n) const;
+  /// Moves the open segment's vectors into the vector index. Exclusive.
+  void close_segment();
+  add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates);  // exclusive
   void erase_slot(std::uint32_t slot);                        // exclusive
   std::uint32_t slot_or_throw(std::string_view id) const;
   cluster_info describe(std::uint64_t cluster_id) const;

@@ -2,7 +2,10 @@
 //
 // What is stored is the data (options, documents, signatures, vectors, document frequencies,
 // story assignments); the LSH and vector indexes are rebuilt from it on load, which keeps the
-// format independent of index internals (and of the FAISS version).
+// format independent of index internals (and of the FAISS version). Since format version 2 the
+// vector file also carries the open segment's start and the vector index's training (centroids),
+// so the loaded index answers exactly like the saved one and the next night continues as if the
+// run had never stopped. Version 1 states still load (the index is then trained afresh).
 #include "dedup/deduplicator_impl.hpp"
 #include "store/state_file.hpp"
 
@@ -12,7 +15,7 @@ namespace retold {
 
 namespace {
 
-constexpr std::uint32_t format_version = 1;
+constexpr std::uint32_t format_version = 2;
 
 void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u8(o.normalize.casefold);
@@ -203,6 +206,15 @@ void deduplicator::save(const std::filesystem::path& dir) const {
     vecs.u32(s.dim);
     for (std::uint32_t slot : live)
       for (float x : s.vector_of(slot)) vecs.f32(x);
+    // Version 2: the open segment (live slots from here on are not in the vector index yet) and
+    // the index's training.
+    std::uint64_t open_from = 0;
+    while (open_from < live.size() && live[open_from] < s.open_from) ++open_from;
+    vecs.u64(open_from);
+    const vector_index_training t = s.vectors_index ? s.vectors_index->training() : vector_index_training{};
+    vecs.u64(t.trained_at);
+    vecs.f32_array(t.centroids);
+    vecs.f32_array(t.quantizer);
     parts.push_back({"vectors.rtd", "dedup.vectors", format_version, std::move(vecs.buffer())});
 
     detail::byte_writer emb;
@@ -298,11 +310,31 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const std::opt
   if (rv.u64() != n || rv.u32() != s.dim) rv.fail("vector table does not match the documents");
   s.vectors.resize(n * s.dim);
   for (auto& x : s.vectors) x = rv.f32();
+  std::uint64_t open_from = n;  // version 1: everything in the index
+  vector_index_training training;
+  if (parts[3].version >= 2) {
+    open_from = rv.u64();
+    if (open_from > n) rv.fail("open segment starts at " + std::to_string(open_from) + " of " + std::to_string(n));
+    training.trained_at = rv.u64();
+    training.centroids = rv.f32_array();
+    training.quantizer = rv.f32_array();
+  }
   rv.expect_end();
-  if (s.vectors_index && n > 0) {
-    std::vector<std::uint64_t> keys(n);
-    for (std::uint64_t i = 0; i < n; ++i) keys[i] = i;
-    s.vectors_index->add_batch(keys, s.vectors, s.worker_count(n / 64));
+  s.open_from = static_cast<std::uint32_t>(open_from);
+  if (s.vectors_index) {
+    std::vector<std::uint64_t> keys(open_from);
+    for (std::uint64_t i = 0; i < open_from; ++i) keys[i] = i;
+    const std::span<const float> rows(s.vectors.data(), open_from * s.dim);
+    try {
+      if (parts[3].version >= 2) {
+        s.vectors_index->restore(training, keys, rows, s.worker_count(open_from / 64));
+      } else {
+        s.vectors_index->add_batch(keys, rows, s.worker_count(open_from / 64));
+      }
+    } catch (const error& e) {
+      if (e.code() != errc::invalid_argument) throw;
+      rv.fail(std::string("vector index: ") + e.what());
+    }
   }
 
   auto rc = reader(5);

@@ -127,58 +127,83 @@ struct vector_index::impl {
     }
   }
 
-  // All stored vectors (decoded) and their keys, in a deterministic order.
+  // All stored vectors (decoded) and their keys, in key order: a training then depends only on
+  // what is stored, not on the history of adds and removals (which orders the cells' lists).
   void dump(std::vector<float>& x, std::vector<std::uint64_t>& keys) const {
+    struct where_row {
+      std::uint64_t key;
+      std::size_t list, offset;  // flat: list 0, offset = row
+    };
+    std::vector<where_row> rows;
+    rows.reserve(where.size());
     if (!ivf) {
-      const auto* xb = flat->get_xb();
-      x.assign(xb, xb + flat->ntotal * d);
-      keys = flat_keys;
-      return;
-    }
-    x.clear();
-    keys.clear();
-    x.reserve(std::size_t(ivf->ntotal) * d);
-    keys.reserve(ivf->ntotal);
-    std::vector<float> v(d);
-    for (std::size_t l = 0; l < ivf->nlist; ++l) {
-      const std::size_t ls = ivf->invlists->list_size(l);
-      const idx_t* ids = ivf->invlists->get_ids(l);
-      for (std::size_t o = 0; o < ls; ++o) {
-        ivf->reconstruct_from_offset(static_cast<std::int64_t>(l), static_cast<std::int64_t>(o), v.data());
-        x.insert(x.end(), v.begin(), v.end());
-        keys.push_back(to_key(ids[o]));
+      for (std::size_t r = 0; r < flat_keys.size(); ++r) rows.push_back({flat_keys[r], 0, r});
+    } else {
+      for (std::size_t l = 0; l < ivf->nlist; ++l) {
+        const std::size_t ls = ivf->invlists->list_size(l);
+        const idx_t* ids = ivf->invlists->get_ids(l);
+        for (std::size_t o = 0; o < ls; ++o) rows.push_back({to_key(ids[o]), l, o});
+        ivf->invlists->release_ids(l, ids);
       }
-      ivf->invlists->release_ids(l, ids);
+    }
+    std::sort(rows.begin(), rows.end(), [](const where_row& a, const where_row& b) { return a.key < b.key; });
+    x.resize(rows.size() * d);
+    keys.resize(rows.size());
+    const float* xb = ivf ? nullptr : flat->get_xb();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      keys[i] = rows[i].key;
+      if (ivf)
+        ivf->reconstruct_from_offset(static_cast<std::int64_t>(rows[i].list), static_cast<std::int64_t>(rows[i].offset),
+                                     x.data() + i * d);
+      else
+        std::memcpy(x.data() + i * d, xb + rows[i].offset * d, sizeof(float) * d);
     }
   }
 
-  // (Re)builds an IVF over `x` (already normalized) with `keys`.
+  // (Re)builds an IVF over `x` (already normalized, key order) with `keys`.
   void build_ivf(const std::vector<float>& x, const std::vector<std::uint64_t>& keys, unsigned threads) {
     const std::size_t n = keys.size();
     const auto nl = static_cast<std::uint32_t>(
         std::min<std::size_t>(opts.nlist ? opts.nlist : auto_nlist(n), std::max<std::size_t>(1, n)));
-    std::vector<float> centroids = detail::spherical_kmeans(x.data(), n, d, nl, opts.seed, threads);
+    vector_index_training t;
+    t.trained_at = n;
+    t.centroids = detail::spherical_kmeans(x.data(), n, d, nl, opts.seed, threads);
+    install_ivf(t, x.data(), std::min<std::size_t>(n, 65536));
+    add_ivf_rows(*ivf, *quantizer, x.data(), keys.data(), n, threads);
+  }
+
+  // An empty IVF over the training's centroids. Its scalar quantizer (if any) is fitted on the
+  // first `train_n` rows of `train_x`, or taken from the training when train_x is null.
+  void install_ivf(const vector_index_training& t, const float* train_x, std::size_t train_n) {
+    const auto nl = static_cast<std::uint32_t>(t.centroids.size() / d);
     auto q = std::make_unique<faiss::IndexFlatIP>(d);
-    q->add(nl, centroids.data());
+    q->add(nl, t.centroids.data());
     std::unique_ptr<faiss::IndexIVF> index;
+    faiss::IndexIVFScalarQuantizer* sq = nullptr;
     if (opts.scalar_quantization) {
-      index = std::make_unique<faiss::IndexIVFScalarQuantizer>(q.get(), d, nl, faiss::ScalarQuantizer::QT_8bit,
-                                                               faiss::METRIC_INNER_PRODUCT, false);
+      auto owned = std::make_unique<faiss::IndexIVFScalarQuantizer>(q.get(), d, nl, faiss::ScalarQuantizer::QT_8bit,
+                                                                     faiss::METRIC_INNER_PRODUCT, false);
+      sq = owned.get();
+      index = std::move(owned);
     } else {
       index = std::make_unique<faiss::IndexIVFFlat>(q.get(), d, nl, faiss::METRIC_INNER_PRODUCT);
     }
     index->own_fields = false;
     index->cp.seed = static_cast<int>(opts.seed & 0x7fffffff);
-    // The quantizer already holds nlist centroids, so train() only fits the scalar quantizer.
-    const std::size_t train_n = std::min<std::size_t>(n, 65536);
-    index->train(static_cast<idx_t>(train_n), x.data());
+    if (train_x) {
+      // The quantizer already holds nlist centroids, so train() only fits the scalar quantizer.
+      index->train(static_cast<idx_t>(train_n), train_x);
+    } else {
+      if (sq) sq->sq.trained = t.quantizer;
+      index->is_trained = true;
+    }
     index->set_direct_map_type(faiss::DirectMap::Hashtable);
     index->nprobe = std::min<std::size_t>(opts.nprobe, nl);
-    add_ivf_rows(*index, *q, x.data(), keys.data(), n, threads);
+    ivf.reset();
     quantizer = std::move(q);
     ivf = std::move(index);
     nlist = nl;
-    trained_at = n;
+    trained_at = static_cast<std::size_t>(t.trained_at);
   }
 
   // Adds rows to the IVF with cells assigned by our kernels against the centroids (blocks of
@@ -210,6 +235,19 @@ struct vector_index::impl {
     dump(x, keys);
     x.insert(x.end(), extra, extra + m * d);
     keys.insert(keys.end(), extra_keys, extra_keys + m);
+    if (!std::is_sorted(keys.begin(), keys.end())) {  // key order, whatever the order of the adds
+      std::vector<std::size_t> order(keys.size());
+      for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+      std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return keys[a] < keys[b]; });
+      std::vector<float> sx(x.size());
+      std::vector<std::uint64_t> sk(keys.size());
+      for (std::size_t i = 0; i < order.size(); ++i) {
+        sk[i] = keys[order[i]];
+        std::memcpy(sx.data() + i * d, x.data() + order[i] * d, sizeof(float) * d);
+      }
+      x.swap(sx);
+      keys.swap(sk);
+    }
     build_ivf(x, keys, threads);
     flat.reset(new faiss::IndexFlatIP(d));
     flat_keys.clear();
@@ -282,30 +320,36 @@ vector_index& vector_index::operator=(vector_index&&) noexcept = default;
 
 void vector_index::add(std::uint64_t key, std::span<const float> v) { add_batch({&key, 1}, v, 1); }
 
+namespace {
+// The checks add_batch() and restore() make before anything is added.
+void check_new_rows(const std::unordered_map<std::uint64_t, std::uint64_t>& stored, std::uint32_t d,
+                    std::span<const std::uint64_t> keys, std::span<const float> rows) {
+  if (keys.size() == 1 && rows.size() != d)
+    throw error(errc::incompatible, "vector_index: vector has " + std::to_string(rows.size()) +
+                                        " dimensions, index has " + std::to_string(d));
+  if (rows.size() != keys.size() * std::size_t{d})
+    throw error(errc::invalid_argument, "vector_index::add_batch: " + std::to_string(rows.size()) +
+                                            " floats for " + std::to_string(keys.size()) + " keys of dimension " +
+                                            std::to_string(d));
+  std::unordered_map<std::uint64_t, char> seen;
+  if (keys.size() > 1) seen.reserve(keys.size());
+  for (std::uint64_t k : keys) {
+    if (k == reserved_key) throw error(errc::invalid_argument, "vector_index: key UINT64_MAX is reserved");
+    if (stored.count(k) || (keys.size() > 1 && !seen.emplace(k, 0).second))
+      throw error(errc::duplicate_id, "vector_index: key " + std::to_string(k) + " is already stored");
+  }
+  for (float f : rows)
+    if (!std::isfinite(f)) throw error(errc::invalid_argument, "vector_index: vector has a non-finite component");
+}
+}  // namespace
+
 void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows, unsigned threads) {
   auto& p = *p_;
   if (keys.empty()) {
     if (!rows.empty()) throw error(errc::invalid_argument, "vector_index::add_batch: rows without keys");
     return;
   }
-  if (keys.size() == 1 && rows.size() != p.d)
-    throw error(errc::incompatible, "vector_index: vector has " + std::to_string(rows.size()) +
-                                        " dimensions, index has " + std::to_string(p.d));
-  if (rows.size() != keys.size() * std::size_t{p.d})
-    throw error(errc::invalid_argument, "vector_index::add_batch: " + std::to_string(rows.size()) +
-                                            " floats for " + std::to_string(keys.size()) + " keys of dimension " +
-                                            std::to_string(p.d));
-  {
-    std::unordered_map<std::uint64_t, char> seen;
-    if (keys.size() > 1) seen.reserve(keys.size());
-    for (std::uint64_t k : keys) {
-      if (k == reserved_key) throw error(errc::invalid_argument, "vector_index: key UINT64_MAX is reserved");
-      if (p.where.count(k) || (keys.size() > 1 && !seen.emplace(k, 0).second))
-        throw error(errc::duplicate_id, "vector_index: key " + std::to_string(k) + " is already stored");
-    }
-  }
-  for (float f : rows)
-    if (!std::isfinite(f)) throw error(errc::invalid_argument, "vector_index: vector has a non-finite component");
+  check_new_rows(p.where, p.d, keys, rows);
   std::vector<float> x;
   p.normalize_rows(rows, x);
   const single_thread_faiss one;
@@ -314,6 +358,54 @@ void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<cons
   } catch (const faiss::FaissException& e) {
     throw error(errc::internal, std::string("vector_index: FAISS failed: ") + e.what());
   }
+}
+
+vector_index_training vector_index::training() const {
+  const auto& p = *p_;
+  vector_index_training t;
+  if (!p.ivf) return t;
+  t.trained_at = p.trained_at;
+  const float* c = p.quantizer->get_xb();
+  t.centroids.assign(c, c + std::size_t{p.nlist} * p.d);
+  if (const auto* sq = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(p.ivf.get())) t.quantizer = sq->sq.trained;
+  return t;
+}
+
+void vector_index::restore(const vector_index_training& t, std::span<const std::uint64_t> keys,
+                           std::span<const float> rows, unsigned threads) {
+  auto& p = *p_;
+  auto bad = [](const std::string& m) { throw error(errc::invalid_argument, "vector_index::restore: " + m); };
+  if (!p.where.empty()) bad("the index is not empty");
+  if (t.centroids.empty()) {
+    if (t.trained_at != 0 || !t.quantizer.empty()) bad("a flat training has no size or quantizer");
+    add_batch(keys, rows, threads);
+    return;
+  }
+  if (p.opts.kind == vector_index_kind::flat) bad("a flat index cannot take an IVF training");
+  if (t.centroids.size() % p.d != 0 || t.centroids.size() / p.d > 65536)
+    bad(std::to_string(t.centroids.size()) + " centroid values do not make rows of dimension " + std::to_string(p.d));
+  if (t.trained_at == 0) bad("an IVF training needs the size it was trained at");
+  // QT_8bit keeps a minimum and a range per dimension.
+  if (p.opts.scalar_quantization != !t.quantizer.empty() ||
+      (!t.quantizer.empty() && t.quantizer.size() != 2 * std::size_t{p.d}))
+    bad("the scalar quantizer parameters do not fit the options");
+  for (float f : t.centroids)
+    if (!std::isfinite(f)) bad("non-finite centroid");
+  for (float f : t.quantizer)
+    if (!std::isfinite(f)) bad("non-finite quantizer parameter");
+  check_new_rows(p.where, p.d, keys, rows);
+  std::vector<float> x;
+  p.normalize_rows(rows, x);
+  const single_thread_faiss one;
+  try {
+    p.install_ivf(t, nullptr, 0);
+    p.flat.reset(new faiss::IndexFlatIP(p.d));
+    p.flat_keys.clear();
+    if (!keys.empty()) p.add_ivf_rows(*p.ivf, *p.quantizer, x.data(), keys.data(), keys.size(), threads);
+  } catch (const faiss::FaissException& e) {
+    throw error(errc::internal, std::string("vector_index: FAISS failed: ") + e.what());
+  }
+  for (std::uint64_t k : keys) p.where.emplace(k, 0);
 }
 
 bool vector_index::remove(std::uint64_t key) {

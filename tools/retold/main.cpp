@@ -834,7 +834,7 @@ int main(int argc, char** argv) {
                     "Vector index when creating a state: auto (flat, IVF from --ivf-min-size on), flat, ivf")
       ->check(CLI::IsMember({"auto", "flat", "ivf"}))
       ->capture_default_str();
-  dedup->add_option("--ivf-min-size", df.ivf_min_size, "auto: switch to IVF at this many vectors (library default 50000)");
+  dedup->add_option("--ivf-min-size", df.ivf_min_size, "auto: switch to IVF at this many vectors (library default 20000)");
   dedup->add_option("--nprobe", df.nprobe, "IVF cells scanned per query (library default 16)");
   dedup->add_option("--vector-candidates", df.vector_candidates,
                     "Nearest neighbours examined per document (library default 16)");
