@@ -174,8 +174,11 @@ class RETOLD_API deduplicator {
   add_result add(const document& doc);
 
   /// Adds documents in order; the result is identical to calling add() on each in order, whatever
-  /// options.threads is (with the IVF vector index, up to its approximation). A bad document does
-  /// not stop the batch: its result has status != ok and nothing of it is stored.
+  /// options.threads is and however documents are split into calls (or into runs with save() and
+  /// load() between them), with the IVF vector index too: new documents are compared with the
+  /// latest ones (up to 4096, the open segment) by exact cosine, and join the vector index
+  /// together. A bad document does not stop the batch: its result has status != ok and nothing
+  /// of it is stored. Exclusive lock (feature extraction runs before taking it).
   std::vector<add_result> add_batch(std::span<const document> docs);
 
   /// Stored documents most similar to `text` (nothing is stored). In embedding_mode::external a
@@ -201,6 +204,7 @@ class RETOLD_API deduplicator {
   /// Scores of two stored documents. errc::not_found for an unknown id. Shared lock.
   explanation explain(std::string_view id_a, std::string_view id_b) const;
 
+  /// Counters and timings (a snapshot, by value). Walks the stories: O(stories). Shared lock.
   deduplicator_stats stats() const;
   /// The options in force (structural ones as created or loaded).
   const deduplicator_options& options() const noexcept;
@@ -214,7 +218,10 @@ class RETOLD_API deduplicator {
   /// representative policy, max size, threads) replace the saved ones; its structural fields
   /// must be left at their defaults or equal the saved ones (errc::incompatible otherwise).
   /// errc::not_found when `dir` holds no state, errc::corrupted_state naming the file for a
-  /// truncated or damaged one.
+  /// truncated or damaged one. The loaded deduplicator continues exactly where the saved one
+  /// stopped: the vector index is rebuilt with its saved training (no k-means), so documents
+  /// added next get the stories they would have got without the save. States of format version
+  /// 1 load too (their index is trained afresh).
   static deduplicator load(const std::filesystem::path& dir,
                            const std::optional<deduplicator_options>& overrides = std::nullopt);
 
