@@ -581,6 +581,42 @@ TEST(DeduplicatorState, StructuralOverridesMustMatch) {
   fs::remove_all(dir);
 }
 
+TEST(DeduplicatorState, AdjusterKeepsSavedRuntimeOptionsItDoesNotTouch) {
+  const fs::path dir = temp_dir("adjuster");
+  auto o = seed_options();
+  o.time_window_seconds = 2 * 86400;
+  o.scoring.cosine_threshold = 0.61;
+  o.vector_candidates = 9;
+  retold::deduplicator(o).save(dir);
+  // Nothing touched: every saved runtime option is back.
+  const auto kept = retold::deduplicator::load(dir, [](retold::deduplicator_options&) {}).options();
+  EXPECT_EQ(kept.time_window_seconds, 2 * 86400);
+  EXPECT_DOUBLE_EQ(kept.scoring.cosine_threshold, 0.61);
+  EXPECT_EQ(kept.vector_candidates, 9u);
+  EXPECT_EQ(kept.representative.source_priority, o.representative.source_priority);
+  // One changed, the others kept; the change is saved with the state.
+  {
+    auto d = retold::deduplicator::load(dir, [](retold::deduplicator_options& s) { s.time_window_seconds = 86400; });
+    EXPECT_EQ(d.options().time_window_seconds, 86400);
+    EXPECT_DOUBLE_EQ(d.options().scoring.cosine_threshold, 0.61);
+    d.save(dir);
+  }
+  EXPECT_EQ(retold::deduplicator::load(dir).options().time_window_seconds, 86400);
+  // A structural change is refused, naming the kind of option; the state is untouched.
+  try {
+    (void)retold::deduplicator::load(dir, [](retold::deduplicator_options& s) { s.minhash.num_hashes = 64; });
+    ADD_FAILURE() << "a structural change was accepted";
+  } catch (const retold::error& e) {
+    EXPECT_EQ(e.code(), retold::errc::incompatible);
+    EXPECT_NE(std::string(e.what()).find("structural"), std::string::npos) << e.what();
+  }
+  // What the adjuster throws reaches the caller.
+  EXPECT_THROW((void)retold::deduplicator::load(dir, [](retold::deduplicator_options&) { throw std::runtime_error("x"); }),
+               std::runtime_error);
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 0u);
+  fs::remove_all(dir);
+}
+
 // BBC: every group of byte-identical articles must end up in one story.
 TEST(DeduplicatorRealData, BbcExactDuplicatesAreAllFound) {
   const char* env = std::getenv("RETOLD_DATA_DIR");

@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -224,6 +225,14 @@ class RETOLD_API deduplicator {
   /// 1 load too (their index is trained afresh).
   static deduplicator load(const std::filesystem::path& dir,
                            const std::optional<deduplicator_options>& overrides = std::nullopt);
+
+  /// Edits the saved options before a load builds the deduplicator (see the overload below).
+  using options_adjuster = std::function<void(deduplicator_options&)>;
+  /// As load() above, but `adjust` (when set) receives the saved options and may change their
+  /// runtime fields; the fields it leaves alone keep their saved values, so a nightly job passes
+  /// only what it means to change. It is called once, on the calling thread, before anything is
+  /// built; what it throws propagates. errc::incompatible when it changed a structural field.
+  static deduplicator load(const std::filesystem::path& dir, const options_adjuster& adjust);
 
   /// Signature and embedding of a text computed alone with this deduplicator's configuration
   /// (nothing stored). The embedding is empty in embedding_mode::none or external. Shared lock.

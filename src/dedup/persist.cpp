@@ -125,31 +125,36 @@ term_counts read_terms(detail::byte_reader& r) {
   return t;
 }
 
+// True when a and b differ in a field that is fixed when the state is created (everything but the
+// runtime fields a load may change, and the derived LSH shape and index dimension).
+bool structural_differs(const deduplicator_options& a, const deduplicator_options& b) {
+  detail::byte_writer wa, wb;
+  deduplicator_options ca = a, cb = b;
+  for (auto* c : {&ca, &cb}) {  // blank the runtime fields, compare the rest byte for byte
+    c->scoring = {};
+    c->copy_jaccard = 0;
+    c->time_window_seconds = 0;
+    c->representative = {};
+    c->max_document_bytes = 1;
+    c->threads = 0;
+    c->vector_candidates = 0;
+    c->lsh = {};
+    c->vector_index.dimension = 0;
+  }
+  write_options(wa, ca);
+  write_options(wb, cb);
+  return wa.buffer() != wb.buffer() || !(a.embedder == b.embedder);
+}
+
+const char* const structural_message =
+    "load: the structural options given (normalization, shingles, minhash, embedding, vector index) differ "
+    "from the saved state's";
+
 // The fields a caller may change when loading; everything else must match the saved state.
 void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_options& o) {
-  const deduplicator_options defaults;
-  auto structural_differs = [&](const deduplicator_options& a, const deduplicator_options& b) {
-    detail::byte_writer wa, wb;
-    deduplicator_options ca = a, cb = b;
-    for (auto* c : {&ca, &cb}) {  // blank the runtime fields, compare the rest byte for byte
-      c->scoring = {};
-      c->copy_jaccard = 0;
-      c->time_window_seconds = 0;
-      c->representative = {};
-      c->max_document_bytes = 1;
-      c->threads = 0;
-      c->vector_candidates = 0;
-      c->lsh = {};
-      c->vector_index.dimension = 0;
-    }
-    write_options(wa, ca);
-    write_options(wb, cb);
-    return wa.buffer() != wb.buffer() || !(a.embedder == b.embedder);
-  };
-  if (structural_differs(o, defaults) && structural_differs(o, saved))
+  if (structural_differs(o, deduplicator_options{}) && structural_differs(o, saved))
     throw error(errc::incompatible,
-                "load: the structural options given (normalization, shingles, minhash, embedding) differ from "
-                "the saved state's; leave them at their defaults or equal to the saved ones");
+                std::string(structural_message) + "; leave them at their defaults or equal to the saved ones");
   saved.scoring = o.scoring;
   saved.copy_jaccard = o.copy_jaccard;
   saved.time_window_seconds = o.time_window_seconds;
@@ -240,6 +245,11 @@ void deduplicator::save(const std::filesystem::path& dir) const {
 }
 
 deduplicator deduplicator::load(const std::filesystem::path& dir, const std::optional<deduplicator_options>& overrides) {
+  if (!overrides) return load(dir, options_adjuster{});
+  return load(dir, [&](deduplicator_options& saved) { apply_runtime_overrides(saved, *overrides); });
+}
+
+deduplicator deduplicator::load(const std::filesystem::path& dir, const options_adjuster& adjust) {
   const std::vector<detail::state_part> wanted = {
       {"options.rtd", "dedup.options", format_version, {}},   {"documents.rtd", "dedup.docs", format_version, {}},
       {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", format_version, {}},
@@ -265,7 +275,12 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const std::opt
     }
     opts.embedder = embedder->options();
   }
-  if (overrides) apply_runtime_overrides(opts, *overrides);
+  if (adjust) {
+    deduplicator_options adjusted = opts;
+    adjust(adjusted);
+    if (structural_differs(adjusted, opts)) throw error(errc::incompatible, structural_message);
+    opts = std::move(adjusted);
+  }
 
   std::unique_ptr<impl> st;
   try {

@@ -198,6 +198,26 @@ def test_incremental_equals_all_at_once(corpus, tmp_path, index):
     assert clusters_of(inc) == clusters_of(once)  # same ids, members, scores
 
 
+def test_runtime_options_carry_over_between_nights(corpus, tmp_path):
+    # A window of 10 minutes keeps most copies (published up to a day later) away from their
+    # originals. Night 2 does not repeat it: the saved window must still apply.
+    docs, path = corpus
+    half = len(docs) // 2
+    window = ["--window-days", "0.007"]
+    run("dedup", write_jsonl(tmp_path / "d1.jsonl", docs[:half]), "--state", tmp_path / "inc", "-q", "-o", "none",
+        *window)
+    run("dedup", write_jsonl(tmp_path / "d2.jsonl", docs[half:]), "--state", tmp_path / "inc", "-q", "-o", "none")
+    run("dedup", path, "--state", tmp_path / "once", "-q", "-o", "none", *window)
+    run("dedup", path, "--state", tmp_path / "nowindow", "-q", "-o", "none")
+    inc = clusters_of(run("export", "--state", tmp_path / "inc").stdout)
+    assert inc == clusters_of(run("export", "--state", tmp_path / "once").stdout)
+    assert inc != clusters_of(run("export", "--state", tmp_path / "nowindow").stdout)  # the window mattered
+    # A structural flag that differs from the state is refused, and the state is kept.
+    p = run("dedup", path, "--state", tmp_path / "inc", "-q", "--embedding", "none", check=False)
+    assert p.returncode != 0 and b"structural" in p.stderr
+    assert clusters_of(run("export", "--state", tmp_path / "inc").stdout) == inc
+
+
 def test_cluster_ids_stable_across_nights(corpus, tmp_path):
     docs, _ = corpus
     half = len(docs) // 2

@@ -435,8 +435,32 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
   std::optional<deduplicator> dd;
   bool loaded = false;
   if (!f.state.empty()) {
+    // Options given on this command line replace the saved ones; the others keep their saved
+    // values (a night that forgets --window-days keeps the window of the nights before it).
+    // Structural flags are passed when given, so a different value is refused (incompatible).
+    auto given = [&](const char* flag) { return app->count(flag) > 0; };
+    auto adjust = [&](deduplicator_options& saved) {
+      if (given("--jaccard-threshold")) saved.scoring.jaccard_threshold = opts.scoring.jaccard_threshold;
+      if (given("--cosine-threshold")) saved.scoring.cosine_threshold = opts.scoring.cosine_threshold;
+      if (given("--combined-threshold")) saved.scoring.combined_threshold = opts.scoring.combined_threshold;
+      if (given("--combined-weight")) saved.scoring.combined_weight_jaccard = opts.scoring.combined_weight_jaccard;
+      saved.scoring.validate();
+      if (given("--window-days")) saved.time_window_seconds = opts.time_window_seconds;
+      if (given("--source-priority")) saved.representative.source_priority = opts.representative.source_priority;
+      if (given("--max-doc-bytes")) saved.max_document_bytes = opts.max_document_bytes;
+      if (given("--vector-candidates")) saved.vector_candidates = opts.vector_candidates;
+      saved.threads = opts.threads;  // a property of this machine and run, not of the state
+      if (given("--embedding")) {
+        saved.embedding = opts.embedding;
+        saved.external_dimension = opts.external_dimension;
+      }
+      if (given("--vector-index")) saved.vector_index.kind = opts.vector_index.kind;
+      if (given("--ivf-min-size")) saved.vector_index.ivf_min_size = opts.vector_index.ivf_min_size;
+      if (given("--nprobe")) saved.vector_index.nprobe = opts.vector_index.nprobe;
+      if (given("--embedding-dimension")) saved.embedder.dimension = opts.embedder.dimension;
+    };
     try {
-      dd.emplace(deduplicator::load(f.state, opts));
+      dd.emplace(deduplicator::load(f.state, deduplicator::options_adjuster(adjust)));
       loaded = true;
     } catch (const error& e) {
       if (e.code() != errc::not_found) throw;
