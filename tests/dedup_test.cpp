@@ -262,6 +262,13 @@ TEST(DeduplicatorSynthetic, IvfNightsWithSaveAndLoadEqualOneRun) {
   fs::remove_all(dir);
 }
 
+// Night 1 of a two-night run: `docs` added to a fresh deduplicator, saved into `dir`.
+void save_day1(std::span<const retold::document> docs, const fs::path& dir) {
+  retold::deduplicator day1(seed_options());
+  day1.add_batch(docs);
+  day1.save(dir);
+}
+
 TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
   const seed_set corpus;
   const auto& docs = corpus.docs;
@@ -270,11 +277,7 @@ TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
   all.add_batch(docs);
 
   const fs::path dir = temp_dir("incremental");
-  {
-    retold::deduplicator day1(seed_options());
-    day1.add_batch(std::span(docs).first(half));
-    day1.save(dir);
-  }
+  save_day1(std::span(docs).first(half), dir);
   auto day2 = retold::deduplicator::load(dir);
   day2.add_batch(std::span(docs).subspan(half));
   for (const auto& doc : docs) EXPECT_EQ(day2.cluster_of(doc.id), all.cluster_of(doc.id)) << doc.id;
@@ -311,11 +314,7 @@ TEST(DeduplicatorSeeds, Version1StatesStillLoadAndContinue) {
   retold::deduplicator all(seed_options());
   all.add_batch(docs);
   const fs::path dir = temp_dir("version1");
-  {
-    retold::deduplicator day1(seed_options());
-    day1.add_batch(std::span(docs).first(half));
-    day1.save(dir);
-  }
+  save_day1(std::span(docs).first(half), dir);
   // Version 1 had no open segment and no training after the vectors: 4 u64 fields here (open
   // segment start, training size, two empty arrays).
   rewrite_vector_file(dir, 1, [](std::vector<std::uint8_t>& p) { p.resize(p.size() - 32); });
