@@ -519,6 +519,65 @@ TEST(Deduplicator, ConcurrentQueriesWhileAdding) {
   EXPECT_EQ(d.stats().documents, docs.size() + 20);
 }
 
+// Readers and a saver run while the writer crosses the switch to IVF and two
+// retrainings (which build the new index under a shared lock). Every query must find a document
+// stored before it started, and the documents added must get the stories of a quiet run.
+TEST(DeduplicatorSynthetic, QueriesAndSavesDuringIvfRetrainingsAreSafe) {
+  const auto texts = synthetic_texts(2200, 13);
+  std::vector<std::string> ids;
+  std::vector<retold::document> docs;
+  for (std::size_t i = 0; i < texts.size(); ++i) ids.push_back("doc-" + std::to_string(i));
+  for (std::size_t i = 0; i < texts.size(); ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  retold::deduplicator_options o;
+  o.vector_index.ivf_min_size = 100;  // IVF at 128 documents, retrained at 512 and 2048
+  o.threads = 2;
+  auto quiet = [&] {
+    retold::deduplicator d(o);
+    for (std::size_t i = 0; i < docs.size(); i += 50) d.add_batch(std::span(docs).subspan(i, std::min<std::size_t>(50, docs.size() - i)));
+    std::vector<std::uint64_t> out;
+    for (const auto& id : ids) out.push_back(d.cluster_of(id));
+    return out;
+  }();
+
+  retold::deduplicator d(o);
+  std::atomic<std::size_t> stored{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> misses{0}, queries{0};
+  std::vector<std::thread> others;
+  for (int t = 0; t < 2; ++t)
+    others.emplace_back([&, t] {
+      for (std::size_t n = t; !done; n += 7) {
+        const std::size_t have = stored.load();
+        if (have == 0) continue;
+        const std::size_t k = n % have;
+        const auto q = d.query(docs[k].text, {.top_k = 50});
+        ++queries;
+        if (std::none_of(q.begin(), q.end(), [&](const retold::match& m) { return m.id == ids[k]; })) ++misses;
+      }
+    });
+  const fs::path dir = temp_dir("retrain-saves");
+  others.emplace_back([&] {
+    while (!done) {
+      d.save(dir);
+      (void)d.stats();
+    }
+  });
+  for (std::size_t i = 0; i < docs.size(); i += 50) {
+    d.add_batch(std::span(docs).subspan(i, std::min<std::size_t>(50, docs.size() - i)));
+    stored = std::min(i + 50, docs.size());
+  }
+  done = true;
+  for (auto& th : others) th.join();
+  EXPECT_GT(queries.load(), 0);
+  EXPECT_EQ(misses.load(), 0);
+  std::vector<std::uint64_t> out;
+  for (const auto& id : ids) out.push_back(d.cluster_of(id));
+  EXPECT_EQ(out, quiet);
+  // The last save is a whole, loadable state.
+  EXPECT_LE(retold::deduplicator::load(dir).stats().documents, docs.size());
+  fs::remove_all(dir);
+}
+
 TEST(DeduplicatorState, CorruptedOrTruncatedFilesAreNamed) {
   const fs::path dir = temp_dir("corrupt");
   {

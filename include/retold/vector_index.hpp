@@ -91,6 +91,12 @@ class RETOLD_API vector_index {
   /// (re)training: up to threads - 1 std::threads are started and joined within the call. The
   /// resulting index is the same whatever the thread count.
   void add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows, unsigned threads = 1);
+  /// True when add_batch() of `more` new keys would (re)train: the automatic switch to IVF, or
+  /// an automatic-nlist retraining after 4x growth. A caller can then build the replacement
+  /// elsewhere while this one keeps answering: a new index given every vector in one add_batch
+  /// trains as this one would (with scalar quantization it trains on the exact vectors, where
+  /// this one would train on its decoded codes). Const.
+  bool retrains_on_add(std::size_t more) const noexcept;
   /// The training in force (empty centroids while flat). Copies centroids: O(cells x dimension).
   vector_index_training training() const;
   /// Fills an empty index with keys/rows (as add_batch, same checks) under a training taken from

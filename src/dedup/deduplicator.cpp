@@ -402,6 +402,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
   const double features_seconds = seconds_since(t);
 
   std::vector<add_result> results(docs.size());
+  const std::lock_guard writing(s.writer);
   std::unique_lock lock(s.mutex);
   add_stage_seconds& timing = s.add_seconds;
   timing.features += features_seconds;
@@ -418,7 +419,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
     if (s.opts.embedding == embedding_mode::builtin)
       room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed_before) - observed_before - s.pending_terms.size());
     if (room == 0) {  // cannot happen (a full segment is closed at once); kept as a guard
-      s.close_segment();
+      s.close_segment(lock);
       continue;
     }
     while (end < docs.size() && members.size() < room) {
@@ -478,25 +479,51 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
     const bool epoch_ended = s.embedder && s.embedder->documents_observed() != observed_before;
     if (s.ids.size() - s.open_from >= impl::max_segment || epoch_ended) {
       t = stage_clock::now();
-      s.close_segment();
+      s.close_segment(lock);
       timing.index_add += seconds_since(t);
     }
   }
   return results;
 }
 
-void deduplicator::impl::close_segment() {
+void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock) {
   const auto end = static_cast<std::uint32_t>(ids.size());
   if (vectors_index && dim > 0) {
+    auto live_rows = [&](std::uint32_t from, std::vector<std::uint64_t>& keys, std::vector<float>& rows) {
+      for (std::uint32_t slot = from; slot < end; ++slot) {
+        if (ids[slot].empty()) continue;  // removed
+        keys.push_back(slot);
+        const auto v = vector_of(slot);
+        rows.insert(rows.end(), v.begin(), v.end());
+      }
+    };
     std::vector<std::uint64_t> keys;
     std::vector<float> rows;
-    for (std::uint32_t slot = open_from; slot < end; ++slot) {
-      if (ids[slot].empty()) continue;  // removed while open
-      keys.push_back(slot);
-      const auto v = vector_of(slot);
-      rows.insert(rows.end(), v.begin(), v.end());
+    live_rows(open_from, keys, rows);
+    if (vectors_index->retrains_on_add(keys.size())) {
+      // Every live vector, in slot (key) order, into a new index that trains once on all of
+      // them - seconds at nightly scale, so readers are let in meanwhile. No writer can run
+      // (we hold `writer`), so what they see stays as it was: the old index and the open segment.
+      lock.unlock();
+      std::optional<vector_index> fresh;
+      {
+        const std::shared_lock readers_welcome(mutex);
+        keys.clear();
+        rows.clear();
+        live_rows(0, keys, rows);
+        fresh.emplace(opts.vector_index);
+        fresh->add_batch(keys, rows, worker_count(keys.size() / 64));
+      }
+      lock.lock();
+      vectors_index.swap(fresh);
+      open_from = end;
+      lock.unlock();
+      fresh.reset();  // the old index is freed outside the exclusive section too
+      lock.lock();
+      return;
+    } else if (!keys.empty()) {
+      vectors_index->add_batch(keys, rows, worker_count(keys.size() / 64));
     }
-    if (!keys.empty()) vectors_index->add_batch(keys, rows, worker_count(keys.size() / 64));
   }
   open_from = end;
 }
@@ -632,6 +659,7 @@ std::vector<match> deduplicator::query_vector(std::span<const float> vector, con
 
 bool deduplicator::remove(std::string_view id) {
   impl& s = *impl_;
+  const std::lock_guard writing(s.writer);
   std::unique_lock lock(s.mutex);
   auto it = s.slot_of.find(std::string(id));
   if (it == s.slot_of.end()) return false;
@@ -641,6 +669,7 @@ bool deduplicator::remove(std::string_view id) {
 
 std::size_t deduplicator::evict_before(std::int64_t cutoff) {
   impl& s = *impl_;
+  const std::lock_guard writing(s.writer);
   std::unique_lock lock(s.mutex);
   std::size_t n = 0;
   for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)

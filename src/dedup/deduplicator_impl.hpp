@@ -9,6 +9,7 @@
 #include <retold/dedup.hpp>
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -65,7 +66,11 @@ struct deduplicator::impl {
   std::uint64_t removed_total = 0;
   add_stage_seconds add_seconds;  // guarded by mutex (written under the exclusive lock)
 
+  // Readers take `mutex` shared. Writers (add, remove, evict) take `writer` first, then `mutex`
+  // exclusively; holding `writer` alone keeps the state fixed, so a writer may step down to a
+  // shared lock for long read-only work (building a retrained vector index) and let readers in.
   mutable std::shared_mutex mutex;
+  std::mutex writer;
 
   // ---- the stages (all const ones are safe under the shared lock)
   doc_features compute_features(const document& doc) const;
@@ -90,8 +95,11 @@ struct deduplicator::impl {
   std::vector<segment_candidate> segment_candidates(std::span<doc_features* const> seg) const;
   /// Cosines of `rows` (n x dim) with every open-segment slot, n x (ids.size() - open_from).
   std::vector<float> cosines_with_open(const float* rows, std::size_t n) const;
-  /// Moves the open segment's vectors into the vector index. Exclusive.
-  void close_segment();
+  /// Moves the open segment's vectors into the vector index. Called with `writer` held and
+  /// `lock` (on mutex) owned; when the index must be retrained, the replacement is built from our
+  /// copies of the vectors under a shared lock (readers go on with the old index and the open
+  /// segment), and swapped in under the exclusive lock again.
+  void close_segment(std::unique_lock<std::shared_mutex>& lock);
   add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates);  // exclusive
   void erase_slot(std::uint32_t slot);                        // exclusive
   std::uint32_t slot_or_throw(std::string_view id) const;

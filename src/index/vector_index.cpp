@@ -254,13 +254,16 @@ struct vector_index::impl {
     flat_keys.shrink_to_fit();
   }
 
-  void add_rows(const std::uint64_t* keys, const float* x, std::size_t m, unsigned threads) {
+  // Whether m more rows switch to IVF (while flat) or retrain it (automatic nlist, 4x growth).
+  bool retrains_with(std::size_t m) const noexcept {
     const std::size_t after = where.size() + m;
+    return ivf ? opts.nlist == 0 && after >= 4 * trained_at : after >= ivf_trigger();
+  }
+
+  void add_rows(const std::uint64_t* keys, const float* x, std::size_t m, unsigned threads) {
     const std::size_t base = flat_keys.size();
-    if (!ivf && after >= ivf_trigger()) {
-      switch_to_ivf_with(x, keys, m, threads);
-    } else if (ivf && opts.nlist == 0 && after >= 4 * trained_at) {
-      switch_to_ivf_with(x, keys, m, threads);  // retrain for the larger collection
+    if (retrains_with(m)) {
+      switch_to_ivf_with(x, keys, m, threads);  // first IVF, or retrained for the larger collection
     } else if (ivf) {
       add_ivf_rows(*ivf, *quantizer, x, keys, m, threads);
     } else {
@@ -359,6 +362,8 @@ void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<cons
     throw error(errc::internal, std::string("vector_index: FAISS failed: ") + e.what());
   }
 }
+
+bool vector_index::retrains_on_add(std::size_t more) const noexcept { return more > 0 && p_->retrains_with(more); }
 
 vector_index_training vector_index::training() const {
   const auto& p = *p_;
