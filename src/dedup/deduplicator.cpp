@@ -419,6 +419,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
     if (s.opts.embedding == embedding_mode::builtin)
       room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed_before) - observed_before - s.pending_terms.size());
     if (room == 0) {  // cannot happen (a full segment is closed at once); kept as a guard
+      if (open == 0) throw error(errc::internal, "add_batch: the DF epoch bookkeeping leaves no room for a document");
       s.close_segment(lock);
       continue;
     }
