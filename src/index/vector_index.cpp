@@ -168,13 +168,29 @@ struct vector_index::impl {
     vector_index_training t;
     t.trained_at = n;
     t.centroids = detail::spherical_kmeans(x.data(), n, d, nl, opts.seed, threads);
-    install_ivf(t, x.data(), std::min<std::size_t>(n, 65536));
-    add_ivf_rows(*ivf, *quantizer, x.data(), keys.data(), n, threads);
+    ivf_parts parts = make_ivf(t, x.data(), std::min<std::size_t>(n, 65536));
+    add_ivf_rows(*parts.index, *parts.quantizer, x.data(), keys.data(), n, threads);
+    install(std::move(parts));  // only now: a failure above leaves the index as it was
+  }
+
+  struct ivf_parts {
+    std::unique_ptr<faiss::IndexFlatIP> quantizer;  // the centroids; the index points to it
+    std::unique_ptr<faiss::IndexIVF> index;
+    std::uint32_t nlist = 0;
+    std::size_t trained_at = 0;
+  };
+
+  void install(ivf_parts&& p) noexcept {
+    ivf.reset();  // it points to the old quantizer
+    quantizer = std::move(p.quantizer);
+    ivf = std::move(p.index);
+    nlist = p.nlist;
+    trained_at = p.trained_at;
   }
 
   // An empty IVF over the training's centroids. Its scalar quantizer (if any) is fitted on the
   // first `train_n` rows of `train_x`, or taken from the training when train_x is null.
-  void install_ivf(const vector_index_training& t, const float* train_x, std::size_t train_n) {
+  ivf_parts make_ivf(const vector_index_training& t, const float* train_x, std::size_t train_n) const {
     const auto nl = static_cast<std::uint32_t>(t.centroids.size() / d);
     auto q = std::make_unique<faiss::IndexFlatIP>(d);
     q->add(nl, t.centroids.data());
@@ -199,11 +215,7 @@ struct vector_index::impl {
     }
     index->set_direct_map_type(faiss::DirectMap::Hashtable);
     index->nprobe = std::min<std::size_t>(opts.nprobe, nl);
-    ivf.reset();
-    quantizer = std::move(q);
-    ivf = std::move(index);
-    nlist = nl;
-    trained_at = static_cast<std::size_t>(t.trained_at);
+    return {std::move(q), std::move(index), nl, static_cast<std::size_t>(t.trained_at)};
   }
 
   // Adds rows to the IVF with cells assigned by our kernels against the centroids (blocks of
@@ -403,10 +415,11 @@ void vector_index::restore(const vector_index_training& t, std::span<const std::
   p.normalize_rows(rows, x);
   const single_thread_faiss one;
   try {
-    p.install_ivf(t, nullptr, 0);
+    auto parts = p.make_ivf(t, nullptr, 0);
+    if (!keys.empty()) p.add_ivf_rows(*parts.index, *parts.quantizer, x.data(), keys.data(), keys.size(), threads);
+    p.install(std::move(parts));
     p.flat.reset(new faiss::IndexFlatIP(p.d));
     p.flat_keys.clear();
-    if (!keys.empty()) p.add_ivf_rows(*p.ivf, *p.quantizer, x.data(), keys.data(), keys.size(), threads);
   } catch (const faiss::FaissException& e) {
     throw error(errc::internal, std::string("vector_index: FAISS failed: ") + e.what());
   }
