@@ -19,6 +19,7 @@
 #include <numeric>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <cmath>
 #include <iterator>
 #include <random>
@@ -192,12 +193,22 @@ std::vector<std::string> synthetic_texts(std::size_t n, std::uint64_t seed) {
   return texts;
 }
 
-TEST(DeduplicatorSynthetic, BatchEqualsOneByOneAcrossEpochsAndSegments) {
-  const auto texts = synthetic_texts(2600, 7);
-  std::vector<std::string> ids;
+// synthetic_texts as documents "doc-<i>" with timestamp i. Owns the strings the documents view.
+struct synthetic_corpus {
+  std::vector<std::string> ids, texts;
   std::vector<retold::document> docs;
-  for (std::size_t i = 0; i < texts.size(); ++i) ids.push_back("doc-" + std::to_string(i));
-  for (std::size_t i = 0; i < texts.size(); ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  synthetic_corpus(std::size_t n, std::uint64_t seed) : texts(synthetic_texts(n, seed)) {
+    for (std::size_t i = 0; i < n; ++i) ids.push_back("doc-" + std::to_string(i));
+    for (std::size_t i = 0; i < n; ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  }
+  synthetic_corpus(const synthetic_corpus&) = delete;  // the documents view this object's strings
+  synthetic_corpus& operator=(const synthetic_corpus&) = delete;
+};
+
+TEST(DeduplicatorSynthetic, BatchEqualsOneByOneAcrossEpochsAndSegments) {
+  const synthetic_corpus corpus(2600, 7);
+  const auto& ids = corpus.ids;
+  const auto& docs = corpus.docs;
   auto run = [&](unsigned threads, std::size_t chunk) {
     retold::deduplicator_options o;
     o.threads = threads;
@@ -221,11 +232,9 @@ TEST(DeduplicatorSynthetic, BatchEqualsOneByOneAcrossEpochsAndSegments) {
 // with the state) and the saved IVF training make the split irrelevant: nights of any size, with
 // a save and a load between them, give the clusters of one run.
 TEST(DeduplicatorSynthetic, IvfNightsWithSaveAndLoadEqualOneRun) {
-  const auto texts = synthetic_texts(5200, 11);  // DF epochs up to 4096, then an open segment
-  std::vector<std::string> ids;
-  std::vector<retold::document> docs;
-  for (std::size_t i = 0; i < texts.size(); ++i) ids.push_back("doc-" + std::to_string(i));
-  for (std::size_t i = 0; i < texts.size(); ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  const synthetic_corpus corpus(5200, 11);  // DF epochs up to 4096, then an open segment
+  const auto& ids = corpus.ids;
+  const auto& docs = corpus.docs;
   retold::deduplicator_options o;
   o.vector_index.ivf_min_size = 300;  // IVF from 300 documents, retrained at 1200 and 4800
   o.vector_index.nprobe = 2;          // few cells probed: IVF misses neighbours exact search finds
@@ -262,22 +271,28 @@ TEST(DeduplicatorSynthetic, IvfNightsWithSaveAndLoadEqualOneRun) {
   fs::remove_all(dir);
 }
 
-// Night 1 of a two-night run: `docs` added to a fresh deduplicator, saved into `dir`.
-void save_day1(std::span<const retold::document> docs, const fs::path& dir) {
-  retold::deduplicator day1(seed_options());
-  day1.add_batch(docs);
-  day1.save(dir);
-}
+// The seed corpus added in one run (`all`), and its first half saved as night 1 into `dir`
+// (removed at the end).
+struct seed_nights {
+  seed_set corpus;
+  const std::vector<retold::document>& docs = corpus.docs;
+  std::size_t half = docs.size() / 2;
+  retold::deduplicator all{seed_options()};
+  fs::path dir;
+  explicit seed_nights(const std::string& name) : dir(temp_dir(name)) {
+    all.add_batch(docs);
+    retold::deduplicator day1(seed_options());
+    day1.add_batch(std::span(docs).first(half));
+    day1.save(dir);
+  }
+  ~seed_nights() { fs::remove_all(dir); }
+  seed_nights(const seed_nights&) = delete;
+  seed_nights& operator=(const seed_nights&) = delete;
+};
 
 TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
-  const seed_set corpus;
-  const auto& docs = corpus.docs;
-  const std::size_t half = docs.size() / 2;
-  retold::deduplicator all(seed_options());
-  all.add_batch(docs);
-
-  const fs::path dir = temp_dir("incremental");
-  save_day1(std::span(docs).first(half), dir);
+  const seed_nights nights("incremental");
+  const auto& [docs, half, all, dir] = std::tie(nights.docs, nights.half, nights.all, nights.dir);
   auto day2 = retold::deduplicator::load(dir);
   day2.add_batch(std::span(docs).subspan(half));
   for (const auto& doc : docs) EXPECT_EQ(day2.cluster_of(doc.id), all.cluster_of(doc.id)) << doc.id;
@@ -289,7 +304,6 @@ TEST(DeduplicatorSeeds, SaveLoadThenContinueEqualsOneRun) {
   const auto q = again.query(docs[1].text);
   ASSERT_FALSE(q.empty());
   EXPECT_EQ(q.front().id, std::string(docs[1].id));
-  fs::remove_all(dir);
 }
 
 // Rewrites the vector file of a saved state (flat index: no centroids) through `edit`, with valid
@@ -308,13 +322,8 @@ void rewrite_vector_file(const fs::path& dir, std::uint32_t version,
 }
 
 TEST(DeduplicatorSeeds, Version1StatesStillLoadAndContinue) {
-  const seed_set corpus;
-  const auto& docs = corpus.docs;
-  const std::size_t half = docs.size() / 2;
-  retold::deduplicator all(seed_options());
-  all.add_batch(docs);
-  const fs::path dir = temp_dir("version1");
-  save_day1(std::span(docs).first(half), dir);
+  const seed_nights nights("version1");
+  const auto& [docs, half, all, dir] = std::tie(nights.docs, nights.half, nights.all, nights.dir);
   // Version 1 had no open segment and no training after the vectors: 4 u64 fields here (open
   // segment start, training size, two empty arrays).
   rewrite_vector_file(dir, 1, [](std::vector<std::uint8_t>& p) { p.resize(p.size() - 32); });
@@ -322,7 +331,6 @@ TEST(DeduplicatorSeeds, Version1StatesStillLoadAndContinue) {
   day2.add_batch(std::span(docs).subspan(half));
   // The seed corpus is small enough for the exact flat index: the same stories either way.
   for (const auto& doc : docs) EXPECT_EQ(day2.cluster_of(doc.id), all.cluster_of(doc.id)) << doc.id;
-  fs::remove_all(dir);
 }
 
 TEST(DeduplicatorSeeds, ImpossibleOpenSegmentIsReportedWithTheFileName) {
@@ -523,11 +531,9 @@ TEST(Deduplicator, ConcurrentQueriesWhileAdding) {
 // retrainings (which build the new index under a shared lock). Every query must find a document
 // stored before it started, and the documents added must get the stories of a quiet run.
 TEST(DeduplicatorSynthetic, QueriesAndSavesDuringIvfRetrainingsAreSafe) {
-  const auto texts = synthetic_texts(2200, 13);
-  std::vector<std::string> ids;
-  std::vector<retold::document> docs;
-  for (std::size_t i = 0; i < texts.size(); ++i) ids.push_back("doc-" + std::to_string(i));
-  for (std::size_t i = 0; i < texts.size(); ++i) docs.push_back({ids[i], texts[i], {}, static_cast<std::int64_t>(i)});
+  const synthetic_corpus corpus(2200, 13);
+  const auto& ids = corpus.ids;
+  const auto& docs = corpus.docs;
   retold::deduplicator_options o;
   o.vector_index.ivf_min_size = 100;  // IVF at 128 documents, retrained at 512 and 2048
   o.threads = 2;
