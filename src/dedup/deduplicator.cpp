@@ -498,10 +498,11 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
         rows.insert(rows.end(), v.begin(), v.end());
       }
     };
+    std::size_t joining = 0;
+    for (std::uint32_t slot = open_from; slot < end; ++slot) joining += !ids[slot].empty();
     std::vector<std::uint64_t> keys;
     std::vector<float> rows;
-    live_rows(open_from, keys, rows);
-    if (vectors_index->retrains_on_add(keys.size())) {
+    if (vectors_index->retrains_on_add(joining)) {
       // Every live vector, in slot (key) order, into a new index that trains once on all of
       // them - seconds at nightly scale, so readers are let in meanwhile. No writer can run
       // (we hold `writer`), so what they see stays as it was: the old index and the open segment.
@@ -509,8 +510,6 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
       std::optional<vector_index> fresh;
       {
         const std::shared_lock readers_welcome(mutex);
-        keys.clear();
-        rows.clear();
         live_rows(0, keys, rows);
         fresh.emplace(opts.vector_index);
         fresh->add_batch(keys, rows, worker_count(keys.size() / 64));
@@ -522,7 +521,8 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
       fresh.reset();  // the old index is freed outside the exclusive section too
       lock.lock();
       return;
-    } else if (!keys.empty()) {
+    } else if (joining > 0) {
+      live_rows(open_from, keys, rows);
       vectors_index->add_batch(keys, rows, worker_count(keys.size() / 64));
     }
   }

@@ -346,11 +346,8 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     for (std::uint64_t i = 0; i < open_from; ++i) keys[i] = i;
     const std::span<const float> rows(s.vectors.data(), open_from * s.dim);
     try {
-      if (parts[3].version >= 2) {
-        s.vectors_index->restore(training, keys, rows, s.worker_count(open_from / 64));
-      } else {
-        s.vectors_index->add_batch(keys, rows, s.worker_count(open_from / 64));
-      }
+      // Version 1 has no training: restore() then adds the vectors, training afresh if needed.
+      s.vectors_index->restore(training, keys, rows, s.worker_count(open_from / 64));
     } catch (const error& e) {
       if (e.code() != errc::invalid_argument) throw;
       rv.fail(std::string("vector index: ") + e.what());
