@@ -4,7 +4,9 @@
 #   1. every CTest test of the Release build (GoogleTest units, end to end, C ABI, CLI, install),
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the Python binding's pytest suite,
-#   4. the evaluation on real data with its regression floors, when ../shared/data exists.
+#   4. the concurrency tests built with ThreadSanitizer (tools/ci/tsan.sh),
+#   5. each libFuzzer target for a bounded time (tools/ci/fuzz.sh, RETOLD_FUZZ_SECONDS each),
+#   6. the evaluation on real data with its regression floors, when ../shared/data exists.
 # Exits non-zero when anything fails. Idempotent: rebuilds incrementally.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,6 +35,13 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tools/lsan.supp}
 ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs" --timeout 3600 -LE "install|python|slow"
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+
+for stage in tsan fuzz; do
+  if [ -x "$root/tools/ci/$stage.sh" ]; then
+    step "$stage stage (tools/ci/$stage.sh)"
+    "$root/tools/ci/$stage.sh"
+  fi
+done
 
 if [ -x "$root/bindings/python/run_tests.sh" ]; then
   step "Python binding"
