@@ -327,6 +327,14 @@ TEST(Signature, MultiplyShiftKernelMatchesScalar) {
     std::vector<std::uint32_t> out(k);
     const std::uint64_t seed = 77;
     retold::detail::multiply_shift_signature(set, seed, a.data(), b.data(), out);
+    // Every variant the CPU runs (generic, AVX2, AVX-512) gives the chosen one's bits.
+    for (int level = 0; level <= 2; ++level) {
+      const auto kernel = retold::detail::multiply_shift_kernel_for(level);
+      if (!kernel) continue;
+      std::vector<std::uint32_t> other(k);
+      kernel(set, seed, a.data(), b.data(), other);
+      EXPECT_EQ(other, out) << "k " << k << " level " << level;
+    }
     // Scalar reference, with the kernel's input mixing (documented in minhash_kernels.cpp).
     const std::uint64_t s = retold::detail::fmix64(seed ^ 0x6d756c2d73686674ULL);
     for (std::size_t i = 0; i < k; ++i) {

@@ -1,6 +1,8 @@
 // Tests of the state store: byte order, every corruption mode, atomic directory generations.
 #include "store/state_file.hpp"
 
+#include <retold/dedup.hpp>
+
 #include <gtest/gtest.h>
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -11,6 +13,7 @@
 #include <map>
 #include <atomic>
 #include <random>
+#include <set>
 #include <thread>
 #include <unistd.h>
 
@@ -451,10 +454,214 @@ TEST(StateDirectory, ForeignFilesAreLeftAlone) {
 
 TEST(StateDirectory, RejectsBadPartNames) {
   temp_dir d;
-  for (const char* name : {"", "a/b", "MANIFEST", "LOCK", "..", "x.tmp.1", "x.g0000000000000001"}) {
+  for (const char* name : {"", "a/b", "MANIFEST", "LOCK", "WRITER", "..", "x.tmp.1", "x.g0000000000000001"}) {
     std::vector<state_part> parts = {{name, "k", 1, {}}};
     expect_error([&] { save_state_directory(d.path(), parts); }, errc::invalid_argument, "name");
   }
   std::vector<state_part> twice = {{"a", "k", 1, {}}, {"a", "k", 1, {}}};
   expect_error([&] { save_state_directory(d.path(), twice); }, errc::invalid_argument, "twice");
+}
+
+// ---- two writers: the generation check (save_precondition)
+
+TEST(StateDirectory, SaveOverAnotherGenerationIsRefused) {
+  temp_dir d;
+  // A first save expecting no state succeeds and reports its generation.
+  const state_stamp first = save_state_directory(d.path(), sample_parts(1), {.replace = false, .known = {}});
+  EXPECT_GE(first.generation, 1u);
+  state_stamp read;
+  load_state_directory(d.path(), wanted(), &read);
+  EXPECT_EQ(read.generation, first.generation);
+  EXPECT_TRUE(read.same_directory(first));
+
+  // Writers A and B both read `first`; A saves, then B's save is refused and writes nothing.
+  const std::vector<state_stamp> known = {read};
+  const state_stamp a = save_state_directory(d.path(), sample_parts(2), {.replace = false, .known = known});
+  EXPECT_EQ(a.generation, first.generation + 1);
+  const auto files_before = [&] {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(d.path())) names.insert(e.path().filename().string());
+    return names;
+  };
+  const auto before = files_before();
+  expect_error([&] { save_state_directory(d.path(), sample_parts(3), {.replace = false, .known = known}); },
+               errc::conflict, "generation " + std::to_string(a.generation));
+  expect_error([&] { save_state_directory(d.path(), sample_parts(3), {.replace = false, .known = known}); },
+               errc::conflict, "another writer");
+  EXPECT_EQ(files_before(), before);
+  EXPECT_EQ(load_state_directory(d.path(), wanted())[0].payload, sample_parts(2)[0].payload);
+
+  // Knowing nothing of the directory means expecting no state: refused over A's.
+  expect_error([&] { save_state_directory(d.path(), sample_parts(4), {.replace = false, .known = {}}); },
+               errc::conflict, "did not load");
+  // A stamp of another directory does not count for this one.
+  temp_dir other;
+  const state_stamp elsewhere = save_state_directory(other.path(), sample_parts(5), {.replace = false, .known = {}});
+  const std::vector<state_stamp> wrong_dir = {{elsewhere.device, elsewhere.inode, a.generation}};
+  expect_error([&] { save_state_directory(d.path(), sample_parts(4), {.replace = false, .known = wrong_dir}); },
+               errc::conflict, "did not load");
+  // The same directory through another path (a symlink) is the same state.
+  const fs::path link = other.path() / "link";
+  fs::create_directory_symlink(d.path(), link);
+  const std::vector<state_stamp> known_a = {a};
+  EXPECT_NO_THROW(save_state_directory(link, sample_parts(6), {.replace = false, .known = known_a}));
+  // replace: whatever is there.
+  EXPECT_NO_THROW(save_state_directory(d.path(), sample_parts(7), {.replace = true, .known = {}}));
+  EXPECT_EQ(load_state_directory(d.path(), wanted())[0].payload, sample_parts(7)[0].payload);
+}
+
+TEST(StateDirectory, SaveOverALostOrUnreadableManifestNeedsReplace) {
+  temp_dir d;
+  const state_stamp s1 = save_state_directory(d.path(), sample_parts(1), {.replace = false, .known = {}});
+  const std::vector<state_stamp> known = {s1};
+  auto manifest = read_bytes(d.path() / "MANIFEST");
+  auto damaged = manifest;
+  damaged.back() ^= 0x40;
+  write_bytes(d.path() / "MANIFEST", damaged);
+  expect_error([&] { save_state_directory(d.path(), sample_parts(2), {.replace = false, .known = known}); },
+               errc::conflict, "cannot read");
+  fs::remove(d.path() / "MANIFEST");
+  expect_error([&] { save_state_directory(d.path(), sample_parts(2), {.replace = false, .known = {}}); },
+               errc::conflict, "no MANIFEST");
+  EXPECT_NO_THROW(save_state_directory(d.path(), sample_parts(2), {.replace = true, .known = {}}));
+  EXPECT_EQ(load_state_directory(d.path(), wanted())[0].payload, sample_parts(2)[0].payload);
+}
+
+// Many rounds of two threads that read the same generation and save at the same moment: exactly
+// one save wins each round, and the state holds the winner's parts.
+TEST(StateDirectory, ConcurrentSavesOfOneGenerationExactlyOneWins) {
+  temp_dir d;
+  save_state_directory(d.path(), sample_parts(1));
+  for (int round = 0; round < 50; ++round) {
+    state_stamp seen;
+    load_state_directory(d.path(), wanted(), &seen);
+    const std::vector<state_stamp> known = {seen};
+    std::atomic<int> ready{0}, wins{0}, conflicts{0}, winner{-1};
+    auto writer = [&](int salt) {
+      ++ready;
+      while (ready.load() < 2) {
+      }
+      try {
+        save_state_directory(d.path(), sample_parts(salt), {.replace = false, .known = known});
+        ++wins;
+        winner = salt;
+      } catch (const error& e) {
+        if (e.code() == errc::conflict) ++conflicts;
+      }
+    };
+    std::thread t1(writer, 100 + round), t2(writer, 200 + round);
+    t1.join();
+    t2.join();
+    ASSERT_EQ(wins.load(), 1) << "round " << round;
+    ASSERT_EQ(conflicts.load(), 1) << "round " << round;
+    ASSERT_EQ(load_state_directory(d.path(), wanted())[0].payload, sample_parts(winner.load())[0].payload);
+  }
+}
+
+// The library-level check through retold::deduplicator: two deduplicators load one state, both
+// add, both save; the second save is refused and the first one's work stays on disk, loadable.
+namespace {
+retold::deduplicator_options small_options() {
+  retold::deduplicator_options o;
+  o.embedding = retold::embedding_mode::none;
+  o.threads = 1;
+  return o;
+}
+void add_docs(retold::deduplicator& d, const std::string& prefix, int n) {
+  for (int i = 0; i < n; ++i) {
+    const std::string id = prefix + std::to_string(i);
+    const std::string text = "report number " + std::to_string(i) + " filed by " + prefix + " about the harbour";
+    d.add({.id = id, .text = text, .title = {}, .timestamp = 1700000000 + i, .source = prefix, .vector = {}});
+  }
+}
+}  // namespace
+
+TEST(DeduplicatorSave, SecondWriterOfOneGenerationGetsConflictAndTheFirstIsKept) {
+  temp_dir t;
+  const fs::path dir = t.path() / "state";
+  {
+    retold::deduplicator night1(small_options());
+    add_docs(night1, "base-", 10);
+    night1.save(dir);
+  }
+  auto a = retold::deduplicator::load(dir);
+  auto b = retold::deduplicator::load(dir);
+  add_docs(a, "a-", 22);
+  add_docs(b, "b-", 22);
+  a.save(dir);
+  try {
+    b.save(dir);
+    FAIL() << "the second writer's save was accepted: the first one's documents would be lost";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), errc::conflict) << e.what();
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find(dir.string()), std::string::npos) << msg;
+    EXPECT_NE(msg.find("another writer"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Load the state again"), std::string::npos) << msg;
+  }
+  // The first writer's work is on disk, whole and loadable; none of b's is.
+  auto back = retold::deduplicator::load(dir);
+  EXPECT_EQ(back.stats().documents, 32u);
+  EXPECT_TRUE(back.contains("a-21"));
+  EXPECT_FALSE(back.contains("b-0"));
+  // a's later saves go on (it knows the generation it wrote); b may reload and re-add.
+  add_docs(a, "a2-", 1);
+  EXPECT_NO_THROW(a.save(dir));
+  auto b2 = retold::deduplicator::load(dir);
+  add_docs(b2, "b-", 22);
+  EXPECT_NO_THROW(b2.save(dir));
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 55u);
+  // b, still stale, stays refused; replace overwrites on purpose.
+  EXPECT_THROW(b.save(dir), error);
+  EXPECT_NO_THROW(b.save(dir, retold::save_mode::replace));
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 32u);
+  EXPECT_NO_THROW(b.save(dir));  // b's own generation now
+}
+
+TEST(DeduplicatorSave, AFreshDeduplicatorDoesNotReplaceAnExistingState) {
+  temp_dir t;
+  const fs::path dir = t.path() / "state";
+  retold::deduplicator first(small_options());
+  add_docs(first, "x-", 5);
+  first.save(dir);
+  first.save(dir);  // its own state: fine, again and again
+  retold::deduplicator fresh(small_options());
+  try {
+    fresh.save(dir);
+    FAIL() << "a deduplicator that never loaded the state replaced it";
+  } catch (const error& e) {
+    EXPECT_EQ(e.code(), errc::conflict) << e.what();
+    EXPECT_NE(std::string(e.what()).find("did not load"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 5u);
+  // A deduplicator saving to two directories keeps a stamp for each.
+  const fs::path backup = t.path() / "backup";
+  first.save(backup);
+  add_docs(first, "y-", 1);
+  EXPECT_NO_THROW(first.save(dir));
+  EXPECT_NO_THROW(first.save(backup));
+  fresh.save(dir, retold::save_mode::replace);
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 0u);
+}
+
+TEST(DeduplicatorSave, ConcurrentSavesOfOneDeduplicatorNeverConflict) {
+  temp_dir t;
+  const fs::path dir = t.path() / "state";
+  retold::deduplicator d(small_options());
+  add_docs(d, "z-", 20);
+  std::atomic<int> errors{0};
+  std::vector<std::thread> savers;
+  for (int i = 0; i < 4; ++i)
+    savers.emplace_back([&] {
+      for (int k = 0; k < 10; ++k) {
+        try {
+          d.save(dir);
+        } catch (const error&) {
+          ++errors;
+        }
+      }
+    });
+  for (auto& th : savers) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 20u);
 }

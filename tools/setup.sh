@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   python3 python3-pytest python3-numpy python3-pip python3-setuptools python3-wheel
   binutils time
+  clang libclang-rt-14-dev
 )
 
 missing=()

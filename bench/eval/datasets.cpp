@@ -1,6 +1,7 @@
 #include "datasets.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -215,6 +216,56 @@ std::vector<text_pair> read_counter(const fs::path& data) {
     tp.label = (tp.group == "WD" || tp.group == "PD") ? 1 : 0;
     tp.id = stem;
     out.push_back(std::move(tp));
+  }
+  return out;
+}
+
+namespace {
+// "dd.mm.yy" (20yy) -> seconds since the epoch at UTC midnight; -1 when malformed.
+std::int64_t parse_newsdate(const std::string& s) {
+  int d = 0, m = 0, y = 0;
+  char tail = 0;
+  if (std::sscanf(s.c_str(), "%2d.%2d.%2d%c", &d, &m, &y, &tail) != 3) return -1;
+  if (d < 1 || d > 31 || m < 1 || m > 12) return -1;
+  y += 2000;
+  // Days from civil (H. Hinnant's algorithm).
+  y -= m <= 2;
+  const int era = y / 400, yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return (static_cast<std::int64_t>(era) * 146097 + doe - 719468) * 86400;
+}
+}  // namespace
+
+std::vector<counter_document> read_counter_documents(const fs::path& data) {
+  const fs::path dir = data / "counter" / "COUNTER";
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().extension() == ".xml") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  auto read_doc = [](const fs::path& p, bool source) {
+    const std::string s = slurp(p);
+    counter_document d;
+    d.id = p.stem().string();
+    d.pair = std::stoi(d.id.substr(0, 4));
+    d.is_source = source;
+    d.classification = attribute(s, "classification");
+    d.newspaper = attribute(s, "newspaper");
+    d.newsdate = attribute(s, "newsdate");
+    d.timestamp = parse_newsdate(d.newsdate);
+    d.title = xml_unescape(between(s, "<headline", "</headline>"));
+    d.text = xml_unescape(between(s, "<body", "</body>"));
+    return d;
+  };
+  std::vector<counter_document> out;
+  for (const auto& p : files) {
+    const std::string stem = p.stem().string();
+    if (stem.size() != 4) continue;  // the source; its derived story is NNNNp (one is NNNNP)
+    fs::path derived = dir / (stem + "p.xml");
+    if (!fs::exists(derived)) derived = dir / (stem + "P.xml");
+    if (!fs::exists(derived)) continue;
+    out.push_back(read_doc(p, true));
+    out.push_back(read_doc(derived, false));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // is: nothing here copies it anywhere, the tool only prints aggregate figures.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,5 +32,20 @@ std::vector<text_pair> read_semeval(const std::filesystem::path& data);
 std::vector<text_pair> read_counter(const std::filesystem::path& data);
 /// All BBC articles; id is "topic/NNN".
 std::vector<document> read_bbc(const std::filesystem::path& data);
+
+/// One COUNTER document with its fields kept apart (what a deduplicator is fed).
+struct counter_document {
+  std::string id;              ///< file name without extension: "NNNN" (agency source) or "NNNNp" (derived)
+  int pair = 0;                ///< NNNN
+  bool is_source = false;      ///< the agency (APP) report of the pair
+  std::string classification;  ///< WD / PD / ND, the same on both documents of a pair
+  std::string title;           ///< <headline>
+  std::string text;            ///< <body>
+  std::string newspaper;       ///< attribute newspaper ("APP" for sources)
+  std::string newsdate;        ///< attribute newsdate as written (dd.mm.yy)
+  std::int64_t timestamp = -1; ///< newsdate as seconds since the epoch (UTC midnight; 31.09 rolls over to 01.10); -1 when unparsable
+};
+/// The 600 documents of the 300 pairs, by pair then source first.
+std::vector<counter_document> read_counter_documents(const std::filesystem::path& data);
 
 }  // namespace retold_eval

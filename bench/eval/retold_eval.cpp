@@ -17,6 +17,8 @@
 // The datasets are read in place and never copied; only aggregate figures and a few ids/titles of
 // BBC merges are printed.
 #include "datasets.hpp"
+#include "match_eval.hpp"
+#include "stats.hpp"
 
 #include <retold/embed.hpp>
 #include <retold/minhash.hpp>
@@ -112,56 +114,10 @@ std::vector<pair_score> score_pairs(const std::vector<text_pair>& pairs, const c
   return out;
 }
 
-// ---- statistics
-std::vector<double> ranks(const std::vector<double>& x) {
-  std::vector<std::size_t> o(x.size());
-  std::iota(o.begin(), o.end(), 0);
-  std::stable_sort(o.begin(), o.end(), [&](auto a, auto b) { return x[a] < x[b]; });
-  std::vector<double> r(x.size());
-  for (std::size_t i = 0; i < o.size();) {
-    std::size_t j = i;
-    while (j + 1 < o.size() && x[o[j + 1]] == x[o[i]]) ++j;
-    for (std::size_t k = i; k <= j; ++k) r[o[k]] = 0.5 * double(i + j);
-    i = j + 1;
-  }
-  return r;
-}
-double pearson(const std::vector<double>& a, const std::vector<double>& b) {
-  const double n = double(a.size());
-  const double ma = std::accumulate(a.begin(), a.end(), 0.0) / n, mb = std::accumulate(b.begin(), b.end(), 0.0) / n;
-  double sab = 0, saa = 0, sbb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
-}
-double spearman(const std::vector<double>& a, const std::vector<double>& b) { return pearson(ranks(a), ranks(b)); }
-
 std::vector<double> mix(const std::vector<pair_score>& s, double w) {
   std::vector<double> out;
   for (const auto& p : s) out.push_back(w * p.j + (1 - w) * std::max(0.0, p.c));
   return out;
-}
-
-struct binary_stats {
-  double accuracy = 0, f1 = 0, precision = 0, recall = 0;
-};
-binary_stats stats_of(const std::vector<bool>& pred, const std::vector<bool>& truth) {
-  std::size_t tp = 0, fp = 0, fn = 0, ok = 0;
-  for (std::size_t i = 0; i < pred.size(); ++i) {
-    ok += pred[i] == truth[i];
-    tp += pred[i] && truth[i];
-    fp += pred[i] && !truth[i];
-    fn += !pred[i] && truth[i];
-  }
-  binary_stats s;
-  s.accuracy = pred.empty() ? 0 : double(ok) / double(pred.size());
-  s.precision = tp + fp ? double(tp) / double(tp + fp) : 0;
-  s.recall = tp + fn ? double(tp) / double(tp + fn) : 0;
-  s.f1 = 2 * tp + fp + fn ? 2.0 * double(tp) / double(2 * tp + fp + fn) : 0;
-  return s;
 }
 
 // ---- fitting the scoring rule (retold::scoring_rule) on a training subset
@@ -396,6 +352,9 @@ int main(int argc, char** argv) {
   std::string shingle_kind = "word";
   app.add_option("--data", data, "dataset root (README.md there describes the formats)");
   app.add_option("--out", out_path, "also write the table (markdown) to this file");
+  std::string dump_path;
+  app.add_option("--dump-features", dump_path,
+                 "write the evidence of every labelled pair as CSV (for tools/train_match_model.py) and exit");
   app.add_flag("--check-floors", check, "exit 1 when a figure falls below its regression floor");
   app.add_flag("--explore", explore, "also print candidate deduplicator rules and their figures (stderr)");
   app.add_option("--shingle-n", shingle_n, "shingle length for the Jaccard half");
@@ -419,6 +378,23 @@ int main(int argc, char** argv) {
   const double nan = std::nan("");
   std::vector<row> rows;
   std::ostringstream notes;
+
+  // ---- the learned match decision: evidence of every labelled pair, held-out figures
+  {
+    const auto evidence = collect_evidence(root);
+    if (!dump_path.empty()) {
+      std::ofstream f(dump_path);
+      write_evidence_csv(evidence, f);
+      if (!f) {
+        std::cerr << "retold_eval: cannot write " << dump_path << "\n";
+        return 2;
+      }
+      std::cerr << "retold_eval: wrote the evidence of " << evidence.size() << " pairs to " << dump_path << "\n";
+      return 0;
+    }
+    for (const auto& f : evaluate_model(evidence, retold::match_model::builtin(), notes))
+      rows.push_back({f.dataset, f.metric, f.value, f.floor, f.target, f.decimals});
+  }
 
   // ---- MSRP: seeded 70/30 split
   const auto msrp = read_msrp(root);

@@ -24,6 +24,7 @@
 #include <retold/lsh.hpp>
 #include <retold/minhash.hpp>
 #include <retold/shingle.hpp>
+#include <retold/sketch.hpp>
 #include <retold/text.hpp>
 #include <retold/vector_index.hpp>
 #include <retold/verify.hpp>
@@ -59,6 +60,13 @@ enum class embedding_mode : std::uint8_t {
   none = 2,      ///< lexical matching only
 };
 
+/// How a candidate pair is decided.
+enum class match_decision : std::uint8_t {
+  automatic = 0,  ///< `model` with the built-in embedder (whose cosines it was fitted on), else `rule`
+  model = 1,      ///< the learned match_model over the pair's evidence (verify.hpp); score = probability
+  rule = 2,       ///< the threshold rule `scoring` (Jaccard, cosine, their combination)
+};
+
 /// Everything configurable. Structural fields (normalization, shingles, minhash, embedding mode,
 /// embedder, dimensions) are fixed when a state is created and saved with it; the rest may be
 /// changed at load time (see deduplicator::load).
@@ -74,7 +82,13 @@ struct deduplicator_options {
   std::uint32_t external_dimension = 0;    ///< required (> 0) for embedding_mode::external
   vector_index_options vector_index{};     ///< its dimension is set by the deduplicator
   std::size_t vector_candidates = 16;      ///< nearest neighbours examined per document
-  scoring_rule scoring{};                  ///< runtime: may change at load
+  match_decision decision = match_decision::automatic;  ///< runtime: the learned model, or `scoring`
+  double match_threshold = 0.0;            ///< runtime, model decision: accept when P(same story) >= this;
+                                           ///< 0 = the model's default (match_model::builtin().threshold,
+                                           ///< chosen for precision on English news); lower finds more
+                                           ///< retellings (e.g. Urdu agency copy), higher merges less
+  sketch_options sketch{};                 ///< structural: the per-document evidence sketch (sketch.hpp)
+  scoring_rule scoring{};                  ///< runtime: the threshold rule of match_decision::rule
   double copy_jaccard = 0.9;               ///< runtime: a document at least this close (estimated
                                            ///< Jaccard) to any member joins that member's story
                                            ///< even if the leader is further: copies of copies
@@ -124,6 +138,10 @@ struct cluster_info {
 /// Why two stored documents match or not.
 struct explanation {
   pair_scores scores;
+  /// The evidence and each feature's contribution to the model's log-odds (see match_model),
+  /// whichever decision is configured; the model's probability is `probability`.
+  std::vector<feature_contribution> features;
+  double probability = 0.0;
   std::vector<std::string> shared_terms;  ///< distinctive shared words (needs keep_text)
   std::string shared_passage;             ///< longest shared run of words (needs keep_text)
 };
@@ -148,6 +166,13 @@ struct deduplicator_stats {
   std::uint64_t documents_removed_total = 0;
   std::size_t memory_bytes = 0;             ///< estimate of the state held in memory
   add_stage_seconds add_seconds;            ///< where add calls spent their time
+};
+
+/// What deduplicator::save() may write over.
+enum class save_mode : std::uint8_t {
+  update = 0,   ///< only the state this deduplicator loaded or last saved there (or none): a save
+                ///< over another writer's newer generation is refused (errc::conflict)
+  replace = 1,  ///< whatever the directory holds is replaced (still atomically)
 };
 
 /// Query parameters.
@@ -216,8 +241,21 @@ class RETOLD_API deduplicator {
 
   /// Writes the whole state into `dir` (created if missing) atomically: a crash at any point leaves
   /// either the previous state or the new one. errc::io on failure (the previous state is kept).
-  /// Shared lock: queries go on while saving; adds wait.
+  ///
+  /// Two writers never silently drop each other's work: the deduplicator remembers, per
+  /// directory, the generation it loaded from or last saved there, and a save checks it under the
+  /// directory's exclusive lock. errc::conflict, with nothing written, when `dir` now holds another
+  /// generation (another process or deduplicator saved in between: load again and re-add), or a
+  /// state this deduplicator never loaded (a fresh deduplicator does not replace an existing
+  /// state), or part files without a readable MANIFEST. save(dir, save_mode::replace) overwrites
+  /// whatever is there. Either way the directory is afterwards this deduplicator's: its next save
+  /// there expects the generation just written. The directory is identified by device and inode,
+  /// so another path to it is the same state.
+  ///
+  /// Shared lock: queries go on while saving; adds wait. Saves of one deduplicator are serialized.
   void save(const std::filesystem::path& dir) const;
+  /// As save(dir), choosing what the save may write over.
+  void save(const std::filesystem::path& dir, save_mode mode) const;
 
   /// Loads a state written by save(). Runtime fields of `overrides` (scoring, time window,
   /// representative policy, max size, threads) replace the saved ones; its structural fields
@@ -226,7 +264,7 @@ class RETOLD_API deduplicator {
   /// truncated or damaged one. The loaded deduplicator continues exactly where the saved one
   /// stopped: the vector index is rebuilt with its saved training (no k-means), so documents
   /// added next get the stories they would have got without the save. States of format version
-  /// 1 load too (their index is trained afresh).
+  /// 1 load too (their index is trained afresh). The generation read is remembered for save().
   static deduplicator load(const std::filesystem::path& dir,
                            const std::optional<deduplicator_options>& overrides = std::nullopt);
 

@@ -25,6 +25,9 @@ enum class errc : int {
   too_large = 8,          ///< input exceeds a configured limit (document size, batch, ...)
   duplicate_id = 9,       ///< a document id that is already stored
   parse = 10,             ///< malformed input record (JSON line, CSV row)
+  conflict = 11,          ///< another writer changed the state directory since this one loaded
+                          ///< or saved it (or it is being written now); the message says what
+                          ///< to do: reload and re-apply, or save with save_mode::replace
   internal = 99,          ///< a bug in retold: please report it
 };
 

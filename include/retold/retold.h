@@ -89,6 +89,8 @@ typedef enum retold_status {
   RETOLD_ETOOLARGE = -8,     /* an input exceeds a configured limit (max_document_bytes) */
   RETOLD_EDUPLICATE = -9,    /* a document id that is already stored */
   RETOLD_EPARSE = -10,       /* a malformed input record */
+  RETOLD_ECONFLICT = -11,    /* another writer saved the state directory since this handle loaded
+                                or saved it (reload and re-add, or retold_dedup_save_replace) */
   RETOLD_EBUFSIZE = -30,     /* a caller buffer is too small; the needed count was written */
   RETOLD_EINTERNAL = -99     /* a bug in retold: please report it with the message */
 } retold_status;
@@ -249,12 +251,13 @@ typedef struct retold_document {
 
 #define RETOLD_DOCUMENT_INIT {RETOLD_DOCUMENT_VERSION, 0u, 0, 0, 0u, 0, 0u, 0, 0, 0}
 
-/* Which part of the scoring rule accepted a pair. Pinned values. */
+/* What accepted a pair. Pinned values. */
 typedef enum retold_decision {
   RETOLD_DECISION_REJECTED = 0,
   RETOLD_DECISION_JACCARD = 1,  /* estimated Jaccard alone: a copy or a light edit */
-  RETOLD_DECISION_COSINE = 2,   /* embedding cosine alone: a retelling */
-  RETOLD_DECISION_COMBINED = 3  /* the weighted combination */
+  RETOLD_DECISION_COSINE = 2,   /* threshold rule: embedding cosine alone, a retelling */
+  RETOLD_DECISION_COMBINED = 3, /* threshold rule: the weighted combination */
+  RETOLD_DECISION_MODEL = 4     /* the learned match model's probability (score) reached its threshold */
 } retold_decision;
 
 /* The scores of one pair of documents. Plain data. */
@@ -487,10 +490,19 @@ RETOLD_C_API int retold_dedup_get_options(const retold_dedup *dedup, retold_dedu
 
 /*
  * Writes the whole state into directory `dir` (created if missing) atomically: a crash leaves
- * either the previous state or the new one. RETOLD_EIO on failure. Shared: queries go on while
- * saving; adds wait.
+ * either the previous state or the new one. RETOLD_EIO on failure. RETOLD_ECONFLICT, with nothing
+ * written, when `dir` holds a state other than the one this handle loaded from it or last saved
+ * there: another writer's newer generation, or (for a handle that never loaded `dir`) any saved
+ * state, so two writers never silently drop each other's documents. Shared: queries go on while
+ * saving; adds wait. Saves of one handle are serialized.
  */
 RETOLD_C_API int retold_dedup_save(const retold_dedup *dedup, const char *dir);
+
+/*
+ * As retold_dedup_save(), but replaces whatever state `dir` holds (still atomically) instead of
+ * refusing with RETOLD_ECONFLICT. Shared.
+ */
+RETOLD_C_API int retold_dedup_save_replace(const retold_dedup *dedup, const char *dir);
 
 /*
  * Loads a state written by retold_dedup_save() into a new handle *out (caller-owned; NULL on

@@ -1,14 +1,23 @@
-// retold/verify.hpp - the scoring rule that turns candidate pairs into verified edges.
+// retold/verify.hpp - the decision that turns candidate pairs into verified edges.
 //
 // Candidates come from two indexes (LSH over MinHash signatures, the vector index over
-// embeddings). Each candidate is scored with the estimated Jaccard of the two signatures and the
-// cosine of the two embeddings; the rule below decides whether the pair is the same story. The
-// defaults were chosen on the training splits of real labelled data (docs/evaluation.md).
+// embeddings). Each candidate pair is described by its evidence (pair_evidence: Jaccard and
+// containment of the shingle sets, cosine and how unusual it is in this corpus, rarity-weighted
+// word overlap, agreement of numbers and names, titles, lengths) and decided by the learned
+// match_model: a logistic regression fitted offline on the training parts of real labelled data
+// (tools/train_match_model.py, docs/evaluation.md), whose probability is the match score. The
+// earlier threshold rule (scoring_rule: Jaccard or cosine or their combination) stays available.
 #pragma once
 
+#include <retold/embed.hpp>
 #include <retold/export.hpp>
+#include <retold/sketch.hpp>
 
+#include <array>
 #include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
 
 namespace retold {
 
@@ -18,6 +27,7 @@ enum class decided_by : std::uint8_t {
   jaccard = 1,   ///< estimated Jaccard alone passed its threshold: a copy or a light edit
   cosine = 2,    ///< embedding cosine alone passed its threshold: a retelling
   combined = 3,  ///< neither alone, but the weighted combination did
+  model = 4,     ///< the learned match_model's probability reached its threshold
 };
 
 /// Stable lowercase name of a decision ("jaccard", ...). Thread-safe; static string.
@@ -28,7 +38,9 @@ struct pair_scores {
   double jaccard = 0.0;      ///< MinHash estimate of Jaccard similarity of the shingle sets
   double cosine = 0.0;       ///< cosine of the two embeddings (0 when has_cosine is false)
   bool has_cosine = false;   ///< false when embeddings are disabled or a vector is missing
-  double score = 0.0;        ///< the single number used for ranking: see scoring_rule::evaluate
+  double score = 0.0;        ///< the single number used for ranking: the match model's probability
+                             ///< (for a copy decided by Jaccard, at least its Jaccard: a copy scores 1),
+                             ///< or scoring_rule::evaluate's score under the threshold rule
   decided_by decision = decided_by::rejected;
   bool accepted() const noexcept { return decision != decided_by::rejected; }
 };
@@ -51,6 +63,98 @@ struct scoring_rule {
   RETOLD_API pair_scores evaluate(double jaccard, double cosine, bool has_cosine) const noexcept;
   /// errc::invalid_argument naming the field when a threshold is outside [0, 1] or not finite.
   RETOLD_API void validate() const;
+};
+
+/// What is known about the random pairs of a corpus: the running mean and spread of the cosine
+/// between each new document and a few earlier ones chosen by a fixed rule (the deduplicator
+/// feeds it as it runs and saves it with its state). A language whose embeddings run closer or
+/// further apart shifts the whole distribution; the z-score against it is comparable across
+/// corpora. Plain value; not synchronized.
+struct cosine_calibration {
+  double count = 0, mean = 0, m2 = 0;  ///< Welford accumulators
+  /// Pairs needed before z() is trusted; below it z() returns 0.
+  static constexpr double min_count = 64;
+  void observe(double cosine) noexcept;
+  double stddev() const noexcept;
+  /// (cosine - mean) / stddev, clamped to [-8, 24]; 0 until min_count pairs were seen.
+  double z(double cosine) const noexcept;
+  /// The k-th (0 .. partners-1) earlier document that document number `index` (>= 1) is paired
+  /// with: a fixed pseudo-random index in [0, index), so the calibration depends only on the order
+  /// documents arrive in.
+  static constexpr unsigned partners = 4;
+  RETOLD_API static std::uint64_t partner(std::uint64_t index, unsigned k) noexcept;
+  friend bool operator==(const cosine_calibration&, const cosine_calibration&) = default;
+};
+
+/// The evidence features, in model order. Values are pinned (C ABI, saved explanations).
+enum class match_feature : std::uint8_t {
+  jaccard = 0,            ///< MinHash estimate of the shingle-set Jaccard
+  containment = 1,        ///< share of the smaller shingle set found in the larger (from Jaccard and sizes)
+  cosine = 2,             ///< embedding cosine (0 without embeddings)
+  cosine_z = 3,           ///< cosine against the corpus's random pairs (cosine_calibration::z)
+  word_overlap = 4,       ///< rarity-weighted (idf) Jaccard of the word samples
+  word_containment = 5,   ///< rarity-weighted share of the shorter text's words in the longer
+  bigram_containment = 6, ///< share of the shorter text's word pairs in the longer
+  numbers_agree = 7,      ///< share of the numbers of the text with fewer numbers found in the other
+  numbers_differ = 8,     ///< both texts have numbers and share none of them (1 or 0)
+  names_agree = 9,        ///< rare-name-weighted share of the names of the shorter text in the longer
+  title_overlap = 10,     ///< Jaccard of the title words (0 when either has no title)
+  length_ratio = 11,      ///< ln(distinct words of the shorter / of the longer), <= 0
+  short_text = 12,        ///< 1 / (1 + distinct words of the shorter / 40): 1 for a headline, ~0.1 for an article
+};
+inline constexpr std::size_t match_feature_count = 13;
+
+/// Stable snake_case name of a feature ("word_containment", ...). Thread-safe; static string.
+RETOLD_API const char* match_feature_name(match_feature f) noexcept;
+
+/// The evidence for one candidate pair. Plain value.
+struct pair_evidence {
+  std::array<double, match_feature_count> values{};
+  double operator[](match_feature f) const noexcept { return values[static_cast<std::size_t>(f)]; }
+};
+
+/// Computes the evidence of a pair from what the deduplicator stores. `jaccard` and `cosine` as
+/// in pair_scores (has_cosine false: the cosine features are 0). Word overlap is weighted by the
+/// idf `frequencies` gives each sketch word (the built-in embedder's document frequencies, whose
+/// word terms share the sketch's hash when both use the same seed); a name counts by how much
+/// rarer it is than a word found in 5% of documents. With null `frequencies` (no built-in
+/// embedder) every word weighs 1 and every capitalised or caseless-script word is a name.
+/// Pure; thread-safe with other const uses of `frequencies`.
+RETOLD_API pair_evidence compute_evidence(const doc_sketch& a, const doc_sketch& b, const sketch_options& sketch,
+                                          double jaccard, double cosine, bool has_cosine,
+                                          const cosine_calibration& calibration,
+                                          const tfidf_embedder* frequencies) noexcept;
+
+/// One feature's part in a decision: its value and how far it moved the log-odds (relative to a
+/// typical training pair: coefficient * (value - training mean)).
+struct feature_contribution {
+  match_feature feature = match_feature::jaccard;
+  double value = 0.0;
+  double contribution = 0.0;
+};
+
+/// The learned decision: P(same story) = 1 / (1 + exp(-(intercept + sum_k w_k (t_k - mean_k)))),
+/// whose terms t_k are each feature times (1 - short_text) (its article part), then each feature
+/// times short_text (its sentence part), so that sentences weigh the evidence differently from
+/// articles. Agreement features have weights >= 0: more agreement never lowers the probability.
+/// builtin() is the model fitted by tools/train_match_model.py (coefficients in
+/// src/verify/match_model_coefficients.inc, with the command that reproduces them). Plain value;
+/// const members are pure and thread-safe.
+struct match_model {
+  double intercept = 0.0;
+  static constexpr std::size_t terms = 2 * match_feature_count;
+  std::array<double, terms> weights{};
+  std::array<double, terms> means{};
+  /// Default probability threshold: chosen on the training data for precision on English news.
+  double threshold = 0.5;
+
+  /// The model shipped with this build.
+  RETOLD_API static const match_model& builtin() noexcept;
+  /// P(same story) for this evidence, in (0, 1).
+  RETOLD_API double probability(const pair_evidence& e) const noexcept;
+  /// Every feature's value and contribution to the log-odds (its own term and its short_text
+  /// product together), in feature order.
+  RETOLD_API std::vector<feature_contribution> contributions(const pair_evidence& e) const;
 };
 
 }  // namespace retold

@@ -19,6 +19,7 @@ static_assert(RETOLD_ENOMEM == -static_cast<int>(errc::out_of_memory));
 static_assert(RETOLD_ETOOLARGE == -static_cast<int>(errc::too_large));
 static_assert(RETOLD_EDUPLICATE == -static_cast<int>(errc::duplicate_id));
 static_assert(RETOLD_EPARSE == -static_cast<int>(errc::parse));
+static_assert(RETOLD_ECONFLICT == -static_cast<int>(errc::conflict));
 static_assert(RETOLD_EINTERNAL == -static_cast<int>(errc::internal));
 static_assert(static_cast<int>(decided_by::combined) == RETOLD_DECISION_COMBINED);
 static_assert(static_cast<int>(shingle_kind::character) == RETOLD_SHINGLE_CHARACTER);
@@ -229,6 +230,7 @@ const char* retold_error_name(int code) {
     case RETOLD_ETOOLARGE: return "too_large";
     case RETOLD_EDUPLICATE: return "duplicate_id";
     case RETOLD_EPARSE: return "parse";
+    case RETOLD_ECONFLICT: return "conflict";
     case RETOLD_EBUFSIZE: return "buffer_too_small";
     case RETOLD_EINTERNAL: return "internal";
     default: return "unknown";

@@ -4,6 +4,7 @@
 #include <retold/text.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -214,6 +215,9 @@ int retold_dedup_add_batch(retold_dedup* dedup, const retold_document* docs, uin
     auto& d = dedup_of(dedup);
     if (count == 0) return RETOLD_OK;
     require(docs, "docs");
+    // No array is that long: refuse before reserving (which would throw length_error).
+    if (count > PTRDIFF_MAX / sizeof(retold_document) || count > std::vector<retold::document>().max_size())
+      fail(RETOLD_EINVALID, "count " + std::to_string(count) + " is larger than any array of documents");
     // Documents the shim itself rejects (NULL id, bad version, ...) are skipped like the ones the
     // library rejects; the others go to the library in their order.
     std::vector<retold::document> batch;
@@ -446,6 +450,16 @@ int retold_dedup_save(const retold_dedup* dedup, const char* dir) {
     const std::string_view p = cstring(dir, "dir");
     if (p.empty()) fail(RETOLD_EINVALID, "dir is empty");
     d.save(std::filesystem::path(std::u8string(p.begin(), p.end())));
+    return RETOLD_OK;
+  });
+}
+
+int retold_dedup_save_replace(const retold_dedup* dedup, const char* dir) {
+  return guard("retold_dedup_save_replace", [&] {
+    const auto& d = dedup_of(dedup);
+    const std::string_view p = cstring(dir, "dir");
+    if (p.empty()) fail(RETOLD_EINVALID, "dir is empty");
+    d.save(std::filesystem::path(std::u8string(p.begin(), p.end())), retold::save_mode::replace);
     return RETOLD_OK;
   });
 }

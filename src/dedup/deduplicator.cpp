@@ -29,7 +29,12 @@ std::uint32_t dimension_for(const deduplicator_options& o) {
 
 void validate_options(const deduplicator_options& o) {
   validate(o.minhash);
+  validate(o.sketch);
   o.scoring.validate();
+  if (o.decision != match_decision::automatic && o.decision != match_decision::model && o.decision != match_decision::rule)
+    throw error(errc::invalid_argument, "deduplicator_options.decision: unknown value");
+  if (!(o.match_threshold >= 0.0 && o.match_threshold < 1.0))
+    throw error(errc::invalid_argument, "deduplicator_options.match_threshold must be in [0, 1) (0: the model's default)");
   if (o.embedding == embedding_mode::external && o.external_dimension == 0)
     throw error(errc::invalid_argument, "deduplicator_options.external_dimension must be > 0 in external embedding mode");
   if (o.embedding == embedding_mode::builtin && o.embedder.dimension == 0)
@@ -103,8 +108,10 @@ unsigned deduplicator::impl::worker_count(std::size_t jobs) const noexcept {
 
 bool deduplicator::impl::within_window(std::int64_t a, std::int64_t b) const noexcept {
   if (opts.time_window_seconds == 0) return true;
-  const std::int64_t d = a > b ? a - b : b - a;
-  return d <= opts.time_window_seconds;
+  // In unsigned arithmetic: a - b overflows int64 for timestamps far apart (INT64_MAX, INT64_MIN).
+  const std::uint64_t d = a > b ? static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b)
+                                : static_cast<std::uint64_t>(b) - static_cast<std::uint64_t>(a);
+  return d <= static_cast<std::uint64_t>(opts.time_window_seconds);
 }
 
 pair_scores deduplicator::impl::self_scores() const noexcept {
@@ -152,9 +159,12 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
       throw;
     }
     f.text_length = doc.text.size();
-    const auto shingles = shingle_hashes(normalized, opts.shingles);
+    auto shingles = shingle_hashes(normalized, opts.shingles);
     f.signature.resize(opts.minhash.num_hashes);
     hasher.compute_into(shingles, f.signature);
+    std::sort(shingles.begin(), shingles.end());
+    const auto distinct = static_cast<std::uint32_t>(std::unique(shingles.begin(), shingles.end()) - shingles.begin());
+    f.sketch = make_sketch(raw, normalized, doc.title, distinct, opts.sketch);
     if (opts.embedding == embedding_mode::builtin) {
       if (!doc.vector.empty())
         throw error(errc::incompatible, "document '" + std::string(doc.id) + "' has a vector of dimension " +
@@ -206,15 +216,45 @@ void deduplicator::impl::note_observed(doc_features& f) {
   }
 }
 
+bool deduplicator::impl::uses_model() const noexcept {
+  return opts.decision == match_decision::model ||
+         (opts.decision == match_decision::automatic && opts.embedding == embedding_mode::builtin);
+}
+
+double deduplicator::impl::model_threshold() const noexcept {
+  return opts.match_threshold > 0.0 ? opts.match_threshold : match_model::builtin().threshold;
+}
+
 pair_scores deduplicator::impl::score_slots(std::span<const std::uint32_t> sig, std::span<const float> vec,
-                                            std::uint32_t other) const {
-  const double j = estimate_jaccard(sig, lsh.values_of(other));
+                                            const doc_sketch& sketch, std::uint32_t other,
+                                            pair_evidence* evidence_out) const {
+  const double j = sig.empty() ? 0.0 : estimate_jaccard(sig, lsh.values_of(other));
   const bool has_cos = dim > 0 && !vec.empty();
   const double c = has_cos ? dot(vec, vector_of(other)) : 0.0;
-  return opts.scoring.evaluate(j, c, has_cos);
+  if (!uses_model() && !evidence_out) return opts.scoring.evaluate(j, c, has_cos);
+  static const doc_sketch no_sketch;
+  const doc_sketch& theirs = other < sketches.size() ? sketches[other] : no_sketch;
+  const pair_evidence e = compute_evidence(sketch, theirs, opts.sketch, j, c, has_cos, calibration,
+                                           embedder ? &*embedder : nullptr);
+  if (evidence_out) *evidence_out = e;
+  if (!uses_model()) return opts.scoring.evaluate(j, c, has_cos);
+  pair_scores s;
+  s.jaccard = std::clamp(j, 0.0, 1.0);
+  s.has_cosine = has_cos;
+  s.cosine = has_cos ? std::clamp(c, 0.0, 1.0) : 0.0;
+  s.score = match_model::builtin().probability(e);
+  // A copy (or a light edit) is the same story whatever the rest of the evidence says; a text
+  // without words has no evidence to weigh.
+  if (s.jaccard >= opts.copy_jaccard) {
+    s.decision = decided_by::jaccard;
+    s.score = std::max(s.score, s.jaccard);  // an exact copy scores 1
+  } else if (sketch.words == 0 || theirs.words == 0) s.decision = decided_by::rejected;
+  else if (s.score >= model_threshold()) s.decision = decided_by::model;
+  return s;
 }
 
 std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint32_t> sig, std::span<const float> vec,
+                                                      const doc_sketch& sketch,
                                                       std::optional<std::int64_t> timestamp, std::size_t limit,
                                                       bool accepted_only) const {
   std::vector<std::uint32_t> cand;
@@ -242,8 +282,9 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   for (std::uint32_t slot : cand) {
     if (slot >= ids.size() || ids[slot].empty()) continue;
     if (timestamp && !within_window(*timestamp, timestamps[slot])) continue;
+    // A query by vector alone has no text to weigh: its cosine decides, by the rule.
     pair_scores s = sig.empty() ? opts.scoring.evaluate(0.0, dot(vec, vector_of(slot)), true)
-                                : score_slots(sig, vec, slot);
+                                : score_slots(sig, vec, sketch, slot);
     if (accepted_only && !s.accepted()) continue;
     out.push_back(match{ids[slot], stories.cluster_of(slot), s});
   }
@@ -273,7 +314,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   for (std::uint32_t slot : cand) {
     if (slot >= ids.size() || ids[slot].empty() || !within_window(doc.timestamp, timestamps[slot])) continue;
     ++r.candidates;
-    const pair_scores s = score_slots(f.signature, vec, slot);
+    const pair_scores s = score_slots(f.signature, vec, f.sketch, slot);
     if (!s.accepted()) continue;
     story_ids.push_back(stories.cluster_of(slot));
     // A copy of a member joins that member's story directly: it is as far from every other
@@ -292,7 +333,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
     if (copy_decided) break;
     const std::uint32_t leader = *stories.leader_of(sid);
     if (!within_window(doc.timestamp, timestamps[leader])) continue;
-    const pair_scores s = score_slots(f.signature, vec, leader);
+    const pair_scores s = score_slots(f.signature, vec, f.sketch, leader);
     if (s.accepted() && (best_story == leader_clustering::no_cluster || s.score > best_scores.score)) {
       best_story = sid;
       best_scores = s;
@@ -313,6 +354,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   room_for(join_scores, 1);
   if (dim) room_for(vectors, dim);
   if (opts.keep_text) room_for(texts, 1);
+  room_for(sketches, 1);
   lsh.insert(slot, f.signature);  // the vector joins the index when the open segment closes
   ids.push_back(id);
   timestamps.push_back(doc.timestamp);
@@ -320,6 +362,12 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   text_lengths.push_back(static_cast<std::uint32_t>(std::min<std::size_t>(f.text_length, UINT32_MAX)));
   if (dim) vectors.insert(vectors.end(), vec.begin(), vec.end());
   if (opts.keep_text) texts.push_back(std::move(f.normalized));
+  sketches.push_back(std::move(f.sketch));
+  if (dim && slot > 0)
+    for (unsigned k = 0; k < cosine_calibration::partners; ++k) {
+      const auto other = static_cast<std::uint32_t>(cosine_calibration::partner(slot, k));
+      if (!ids[other].empty()) calibration.observe(dot(vector_of(slot), vector_of(other)));
+    }
   slot_of.emplace(id, slot);
   if (best_story == leader_clustering::no_cluster) {
     r.cluster_id = stories.open(slot);
@@ -349,6 +397,7 @@ void deduplicator::impl::erase_slot(std::uint32_t slot) {
     texts[slot].clear();
     texts[slot].shrink_to_fit();
   }
+  if (slot < sketches.size()) sketches[slot] = doc_sketch{};
   ++removed_total;
 }
 
@@ -632,6 +681,10 @@ std::vector<match> deduplicator::query(std::string_view text, const query_option
   d.id = "query";
   d.text = text;
   d.timestamp = options.timestamp.value_or(0);
+  // External mode: a stand-in vector passes compute_features' "needs a vector" check; the text
+  // query itself is lexical only (the vector is dropped below).
+  const std::vector<float> stand_in(s.opts.embedding == embedding_mode::external ? s.dim : 0, 1.0f);
+  d.vector = stand_in;
   doc_features f = s.compute_features(d);  // pure: no lock needed
   if (f.status != errc::ok) throw error(f.status, f.error);
   std::shared_lock lock(s.mutex);
@@ -641,7 +694,7 @@ std::vector<match> deduplicator::query(std::string_view text, const query_option
   } else if (s.opts.embedding == embedding_mode::external) {
     f.vector.clear();  // text queries have no vector in external mode: lexical only
   }
-  return s.candidates_for(f.signature, f.vector, options.timestamp, options.top_k, options.accepted_only);
+  return s.candidates_for(f.signature, f.vector, f.sketch, options.timestamp, options.top_k, options.accepted_only);
 }
 
 std::vector<match> deduplicator::query_vector(std::span<const float> vector, const query_options& options) const {
@@ -655,7 +708,7 @@ std::vector<match> deduplicator::query_vector(std::span<const float> vector, con
     if (!std::isfinite(x)) throw error(errc::invalid_argument, "query_vector: non-finite value");
   normalize_in_place(v);
   std::shared_lock lock(s.mutex);
-  return s.candidates_for({}, v, options.timestamp, options.top_k, options.accepted_only);
+  return s.candidates_for({}, v, doc_sketch{}, options.timestamp, options.top_k, options.accepted_only);
 }
 
 bool deduplicator::remove(std::string_view id) {
@@ -710,7 +763,10 @@ explanation deduplicator::explain(std::string_view id_a, std::string_view id_b) 
   std::shared_lock lock(s.mutex);
   const std::uint32_t a = s.slot_or_throw(id_a), b = s.slot_or_throw(id_b);
   explanation e;
-  e.scores = s.score_slots(s.lsh.values_of(a), s.vector_of(a), b);
+  pair_evidence evidence;
+  e.scores = s.score_slots(s.lsh.values_of(a), s.vector_of(a), s.sketches[a], b, &evidence);
+  e.features = match_model::builtin().contributions(evidence);
+  e.probability = match_model::builtin().probability(evidence);
   if (!s.opts.keep_text) return e;
   const auto ta = tokenize(s.texts[a]);
   const auto tb = tokenize(s.texts[b]);
@@ -759,6 +815,7 @@ deduplicator_stats deduplicator::stats() const {
   st.memory_bytes = slots * (std::size_t{s.opts.minhash.num_hashes} * 4 * 2 /* values + buckets */ +
                              std::size_t{s.dim} * 4 * 2 /* our copy + the index */ + 96 /* id, maps */);
   for (const auto& t : s.texts) st.memory_bytes += t.capacity();
+  for (const auto& k : s.sketches) st.memory_bytes += k.memory_bytes();
   return st;
 }
 

@@ -8,6 +8,8 @@
 
 #include <retold/dedup.hpp>
 
+#include "store/state_file.hpp"
+
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -26,6 +28,7 @@ struct doc_features {
   term_counts terms;                     // builtin embedding mode only
   std::vector<float> vector;             // external: the caller's, L2-normalized; builtin: filled later
   std::size_t text_length = 0;
+  doc_sketch sketch;                     // evidence for the match model (sketch.hpp)
   std::string normalized;                // kept only when options.keep_text
 };
 
@@ -48,6 +51,10 @@ struct deduplicator::impl {
   std::vector<pair_scores> join_scores;  // scores against the leader when the document joined
   std::vector<float> vectors;            // slot * dim
   std::vector<std::string> texts;        // normalized text, only with keep_text
+  std::vector<doc_sketch> sketches;      // per slot: the evidence sketch (empty for version-2 states)
+  // Cosines of each new document with a few earlier ones (cosine_calibration::partner), in slot
+  // order: what an unrelated pair of this corpus looks like. Saved with the state.
+  cosine_calibration calibration;
   std::unordered_map<std::string, std::uint32_t> slot_of;
 
   // Document frequencies are refreshed in epochs (see embed_epoch_boundary): documents since the
@@ -72,15 +79,27 @@ struct deduplicator::impl {
   mutable std::shared_mutex mutex;
   std::mutex writer;
 
+  // save()/load() (persist.cpp): the state this deduplicator last loaded or saved in each
+  // directory, so that a save over anything else (another writer's generation) is refused with
+  // errc::conflict. `save_mutex` serializes this deduplicator's own saves (snapshot, write, stamp)
+  // so they never conflict with each other; it is taken before `mutex`, never after.
+  std::mutex save_mutex;
+  std::vector<detail::state_stamp> known_states;  // guarded by save_mutex
+
   // ---- the stages (all const ones are safe under the shared lock)
   doc_features compute_features(const document& doc) const;
   void embed_new(std::span<doc_features*> batch) const;    // parallel embedding of one epoch
   void note_observed(doc_features& f);                       // DF epoch bookkeeping, exclusive
-  std::vector<match> candidates_for(std::span<const std::uint32_t> sig, std::span<const float> vec,
+  std::vector<match> candidates_for(std::span<const std::uint32_t> sig, std::span<const float> vec, const doc_sketch& sketch,
                                     std::optional<std::int64_t> timestamp, std::size_t limit,
                                     bool accepted_only) const;
-  pair_scores score_slots(std::span<const std::uint32_t> sig, std::span<const float> vec,
-                          std::uint32_t other) const;
+  /// Scores a document (signature, vector, sketch) against a stored slot with the configured
+  /// decision; `evidence_out`, when given, receives the pair's evidence.
+  pair_scores score_slots(std::span<const std::uint32_t> sig, std::span<const float> vec, const doc_sketch& sketch,
+                          std::uint32_t other, pair_evidence* evidence_out = nullptr) const;
+  double model_threshold() const noexcept;
+  /// True when candidates are decided by the learned model (see match_decision).
+  bool uses_model() const noexcept;
   /// Candidates of one document of a segment: stored slots, and earlier positions in the segment.
   struct segment_candidate {
     std::vector<std::uint32_t> stored;

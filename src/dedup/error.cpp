@@ -15,6 +15,7 @@ const char* errc_name(errc code) noexcept {
     case errc::too_large: return "too_large";
     case errc::duplicate_id: return "duplicate_id";
     case errc::parse: return "parse";
+    case errc::conflict: return "conflict";
     case errc::internal: return "internal";
   }
   return "unknown";

@@ -9,13 +9,14 @@
 #include "dedup/deduplicator_impl.hpp"
 #include "store/state_file.hpp"
 
+#include <cmath>
 #include <mutex>
 
 namespace retold {
 
 namespace {
 
-constexpr std::uint32_t format_version = 2;
+constexpr std::uint32_t format_version = 3;
 
 void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u8(o.normalize.casefold);
@@ -50,15 +51,26 @@ void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u64(o.max_document_bytes);
   w.u8(o.keep_text);
   w.u32(o.threads);
+  // Version 3: the match decision and the evidence sketch.
+  w.u8(static_cast<std::uint8_t>(o.decision));
+  w.f64(o.match_threshold);
+  w.u32(o.sketch.words);
+  w.u32(o.sketch.bigrams);
+  w.u32(o.sketch.numbers);
+  w.u32(o.sketch.names);
+  w.u32(o.sketch.title_words);
+  w.u64(o.sketch.seed);
 }
 
-deduplicator_options read_options(detail::byte_reader& r) {
+deduplicator_options read_options(detail::byte_reader& r, std::uint32_t version) {
   deduplicator_options o;
   o.normalize.casefold = r.u8();
   o.normalize.fold_punctuation = r.u8();
   o.normalize.strip_boilerplate = r.u8();
   o.normalize.replace_invalid_utf8 = r.u8();
-  o.shingles.kind = static_cast<shingle_kind>(r.u8());
+  const std::uint8_t kind = r.u8();
+  if (kind > 1) r.fail("unknown shingle kind " + std::to_string(kind));  // else every add fails later
+  o.shingles.kind = static_cast<shingle_kind>(kind);
   o.shingles.n = r.u32();
   o.minhash.num_hashes = r.u32();
   o.minhash.seed = r.u64();
@@ -89,6 +101,21 @@ deduplicator_options read_options(detail::byte_reader& r) {
   o.max_document_bytes = r.u64();
   o.keep_text = r.u8();
   o.threads = r.u32();
+  if (version >= 3) {
+    const std::uint8_t d = r.u8();
+    if (d > 2) r.fail("unknown match decision " + std::to_string(d));
+    o.decision = static_cast<match_decision>(d);
+    o.match_threshold = r.f64();
+    o.sketch.words = r.u32();
+    o.sketch.bigrams = r.u32();
+    o.sketch.numbers = r.u32();
+    o.sketch.names = r.u32();
+    o.sketch.title_words = r.u32();
+    o.sketch.seed = r.u64();
+  } else {
+    // Saved before the learned decision existed: the state was built with the threshold rule.
+    o.decision = match_decision::rule;
+  }
   return o;
 }
 
@@ -107,7 +134,7 @@ pair_scores read_scores(detail::byte_reader& r) {
   s.has_cosine = r.u8();
   s.score = r.f64();
   const std::uint8_t d = r.u8();
-  if (d > 3) r.fail("unknown decision " + std::to_string(d));
+  if (d > 4) r.fail("unknown decision " + std::to_string(d));
   s.decision = static_cast<decided_by>(d);
   return s;
 }
@@ -156,6 +183,8 @@ void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_opt
     throw error(errc::incompatible,
                 std::string(structural_message) + "; leave them at their defaults or equal to the saved ones");
   saved.scoring = o.scoring;
+  saved.decision = o.decision;
+  saved.match_threshold = o.match_threshold;
   saved.copy_jaccard = o.copy_jaccard;
   saved.time_window_seconds = o.time_window_seconds;
   saved.representative = o.representative;
@@ -166,8 +195,13 @@ void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_opt
 
 }  // namespace
 
-void deduplicator::save(const std::filesystem::path& dir) const {
-  const impl& s = *impl_;
+void deduplicator::save(const std::filesystem::path& dir) const { save(dir, save_mode::update); }
+
+void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const {
+  impl& state = *impl_;
+  const impl& s = state;
+  // Held through the write, so the stamp recorded below is of this deduplicator's latest save.
+  std::lock_guard save_lock(state.save_mutex);
   std::vector<detail::state_part> parts;
   {
     std::shared_lock lock(s.mutex);
@@ -183,6 +217,9 @@ void deduplicator::save(const std::filesystem::path& dir) const {
     write_options(opt, s.opts);
     opt.u64(s.added_total);
     opt.u64(s.removed_total);
+    opt.f64(s.calibration.count);
+    opt.f64(s.calibration.mean);
+    opt.f64(s.calibration.m2);
     parts.push_back({"options.rtd", "dedup.options", format_version, std::move(opt.buffer())});
 
     detail::byte_writer docs;
@@ -194,6 +231,7 @@ void deduplicator::save(const std::filesystem::path& dir) const {
       docs.u32(s.text_lengths[slot]);
       write_scores(docs, s.join_scores[slot]);
       if (s.opts.keep_text) docs.str(s.texts[slot]);
+      serialize_sketch(slot < s.sketches.size() ? s.sketches[slot] : doc_sketch{}, docs.buffer());
     }
     parts.push_back({"documents.rtd", "dedup.docs", format_version, std::move(docs.buffer())});
 
@@ -241,7 +279,11 @@ void deduplicator::save(const std::filesystem::path& dir) const {
     parts.push_back({"clusters.rtd", "dedup.clusters", format_version, std::move(cl.buffer())});
   }
   // Disk I/O happens without the lock: the snapshot above is all we need.
-  detail::save_state_directory(dir, parts);
+  const detail::state_stamp written = detail::save_state_directory(
+      dir, parts, {.replace = mode == save_mode::replace, .known = state.known_states});
+  auto& known = state.known_states;
+  std::erase_if(known, [&](const detail::state_stamp& k) { return k.same_directory(written); });
+  known.push_back(written);
 }
 
 deduplicator deduplicator::load(const std::filesystem::path& dir, const std::optional<deduplicator_options>& overrides) {
@@ -255,12 +297,21 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", format_version, {}},
       {"embedder.rtd", "dedup.embedder", format_version, {}}, {"clusters.rtd", "dedup.clusters", format_version, {}},
   };
-  const auto parts = detail::load_state_directory(dir, wanted);
+  detail::state_stamp stamp;
+  const auto parts = detail::load_state_directory(dir, wanted, &stamp);
   auto reader = [&](std::size_t i) { return detail::byte_reader(parts[i].payload, (dir / parts[i].name).string()); };
 
   auto ro = reader(0);
-  deduplicator_options opts = read_options(ro);
+  deduplicator_options opts = read_options(ro, parts[0].version);
   const std::uint64_t added_total = ro.u64(), removed_total = ro.u64();
+  cosine_calibration calibration;
+  if (parts[0].version >= 3) {
+    calibration.count = ro.f64();
+    calibration.mean = ro.f64();
+    calibration.m2 = ro.f64();
+    if (!(calibration.count >= 0) || !std::isfinite(calibration.mean) || !(calibration.m2 >= 0))
+      ro.fail("cosine calibration is invalid");
+  }
   ro.expect_end();
 
   // The embedder's own options travel inside its blob.
@@ -313,8 +364,21 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     s.text_lengths.push_back(rd.u32());
     s.join_scores.push_back(read_scores(rd));
     if (s.opts.keep_text) s.texts.push_back(rd.str());
+    if (parts[1].version >= 3) {
+      std::size_t pos = parts[1].payload.size() - rd.remaining();
+      const std::size_t before = pos;
+      try {
+        s.sketches.push_back(parse_sketch(parts[1].payload, pos, s.opts.sketch));
+      } catch (const error& e) {
+        rd.fail(std::string("document ") + std::to_string(i) + ": " + e.what());
+      }
+      rd.skip(pos - before);
+    } else {
+      s.sketches.emplace_back();  // version 2: no evidence sketch (the model sees Jaccard and cosine only)
+    }
   }
   rd.expect_end();
+  s.calibration = calibration;
 
   auto rs = reader(2);
   if (rs.u64() != n || rs.u32() != s.opts.minhash.num_hashes) rs.fail("signature table does not match the documents");
@@ -376,6 +440,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       rc.fail("document " + std::to_string(i) + " belongs to no story");
   s.added_total = added_total;
   s.removed_total = removed_total;
+  s.known_states.push_back(stamp);
   return deduplicator(std::move(st));
 }
 

@@ -1,14 +1,18 @@
 #include "features/detail/minhash_kernels.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <vector>
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define RETOLD_SIMD_CLONES __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define RETOLD_SIMD_CLONES
+// The multiply-shift kernel is compiled per instruction set with target attributes and chosen
+// once per process with __builtin_cpu_supports, as src/index/dot_kernels.cpp does. Not with
+// target_clones: GCC turns a clone set into an IFUNC whose resolver the dynamic loader runs while
+// relocating the executable, before any sanitizer runtime is initialised, and under
+// -fsanitize=thread that (instrumented) resolver crashes before main.
+#if defined(__x86_64__) && defined(__GNUC__)
+#define RETOLD_X86_KERNELS 1
 #endif
 
 namespace retold::detail {
@@ -92,10 +96,15 @@ void oph_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
   densify(out, seed);
 }
 
-RETOLD_SIMD_CLONES
-void multiply_shift_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
-                              const std::uint64_t* a, const std::uint64_t* b,
-                              std::span<std::uint32_t> out) {
+namespace {
+
+// The one body of every multiply-shift variant: inlined into each, so each is compiled (and
+// vectorised) for its own instruction set. Integer arithmetic only: all variants give the same
+// bits.
+[[gnu::always_inline]] inline void multiply_shift_body(std::span<const std::uint64_t> hashes,
+                                                       std::uint64_t seed, const std::uint64_t* a,
+                                                       const std::uint64_t* b,
+                                                       std::span<std::uint32_t> out) {
   const std::size_t k = out.size();
   std::uint32_t* o = out.data();
   std::fill(o, o + k, k_empty);
@@ -137,6 +146,71 @@ void multiply_shift_signature(std::span<const std::uint64_t> hashes, std::uint64
     o[i] = m;
   }
   for (std::size_t i = 0; i < k; ++i) o[i] -= (o[i] == k_empty);  // reserved for "no value"
+}
+
+void multiply_shift_generic(std::span<const std::uint64_t> hashes, std::uint64_t seed,
+                            const std::uint64_t* a, const std::uint64_t* b,
+                            std::span<std::uint32_t> out) {
+  multiply_shift_body(hashes, seed, a, b, out);
+}
+
+#ifdef RETOLD_X86_KERNELS
+__attribute__((target("avx2"))) void multiply_shift_avx2(std::span<const std::uint64_t> hashes,
+                                                         std::uint64_t seed, const std::uint64_t* a,
+                                                         const std::uint64_t* b,
+                                                         std::span<std::uint32_t> out) {
+  multiply_shift_body(hashes, seed, a, b, out);
+}
+
+// x86-64-v4 (AVX-512 F/BW/CD/DQ/VL): vpmullq multiplies the 64-bit lanes directly.
+__attribute__((target("arch=x86-64-v4"))) void multiply_shift_avx512(
+    std::span<const std::uint64_t> hashes, std::uint64_t seed, const std::uint64_t* a,
+    const std::uint64_t* b, std::span<std::uint32_t> out) {
+  multiply_shift_body(hashes, seed, a, b, out);
+}
+
+bool cpu_has_x86_64_v4() noexcept {
+#if defined(__clang__)
+  // clang (14) has no ISA-level names in __builtin_cpu_supports: the level's AVX-512 subsets.
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") &&
+         __builtin_cpu_supports("fma") && __builtin_cpu_supports("bmi2");
+#else
+  return __builtin_cpu_supports("x86-64-v4");
+#endif
+}
+#endif  // RETOLD_X86_KERNELS
+
+multiply_shift_kernel choose_multiply_shift() noexcept {
+  int cap = 2;  // RETOLD_SIMD=generic|avx2|avx512 caps the choice, as for the dot kernels
+  if (const char* env = std::getenv("RETOLD_SIMD")) {
+    if (std::strcmp(env, "generic") == 0) cap = 0;
+    else if (std::strcmp(env, "avx2") == 0) cap = 1;
+  }
+  for (int level = cap; level > 0; --level)
+    if (const multiply_shift_kernel k = multiply_shift_kernel_for(level)) return k;
+  return &multiply_shift_generic;
+}
+
+}  // namespace
+
+multiply_shift_kernel multiply_shift_kernel_for(int level) noexcept {
+  switch (level) {
+    case 0: return &multiply_shift_generic;
+#ifdef RETOLD_X86_KERNELS
+    case 1: return __builtin_cpu_supports("avx2") ? &multiply_shift_avx2 : nullptr;
+    case 2: return cpu_has_x86_64_v4() ? &multiply_shift_avx512 : nullptr;
+#endif
+    default: return nullptr;
+  }
+}
+
+void multiply_shift_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
+                              const std::uint64_t* a, const std::uint64_t* b,
+                              std::span<std::uint32_t> out) {
+  static const multiply_shift_kernel chosen = choose_multiply_shift();
+  chosen(hashes, seed, a, b, out);
 }
 
 }  // namespace retold::detail

@@ -15,6 +15,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <algorithm>
 #include <array>
 
 #if defined(__SSE2__)
@@ -96,9 +97,12 @@ constexpr prefix_masks k_prefix_masks;
 
 void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
                    std::vector<std::uint64_t>& out) {
-  ring token_hashes(n);  // zero-initialised: tokens before the first count as 0
+  // A text of fewer than n bytes has fewer than n tokens: only the whole-text shingle, so the
+  // ring and k_roll^n go unused and a huge n (a crafted saved state) costs no memory or time.
+  ring token_hashes(static_cast<std::uint32_t>(std::min<std::size_t>(n, s.size() + 1)));  // zero-initialised
   std::uint64_t roll_n = 1;  // k_roll^n
-  for (std::uint32_t i = 0; i < n; ++i) roll_n *= k_roll;
+  if (n <= s.size())
+    for (std::uint32_t i = 0; i < n; ++i) roll_n *= k_roll;
   std::uint64_t sum = 0;  // sum over the last n tokens of h[t - j] * k_roll^j
   std::size_t count = 0, first_start = 0, last_end = 0;
   const char* p = s.data();
@@ -154,7 +158,7 @@ void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
 
 void char_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
                    std::vector<std::uint64_t>& out) {
-  ring starts(n);
+  ring starts(static_cast<std::uint32_t>(std::min<std::size_t>(n, s.size() + 1)));  // as in word_shingles
   std::size_t count = 0;  // code points seen
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t len = s.size();

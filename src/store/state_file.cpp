@@ -284,7 +284,8 @@ std::optional<manifest> try_read_manifest(const std::filesystem::path& dir) {
 
 void validate_part_name(std::string_view name) {
   if (name.empty() || name.size() > 200 || name.find('/') != std::string_view::npos || name == "." ||
-      name == ".." || name == kManifestName || name == kLockName || name.find('\0') != std::string_view::npos ||
+      name == ".." || name == kManifestName || name == kLockName || name == writer_lock_name ||
+      name.find('\0') != std::string_view::npos ||
       is_temp_file(name) || generation_of(name))
     throw error(errc::invalid_argument, "state part name '" + printable(name) + "' is not a valid file name");
 }
@@ -318,6 +319,61 @@ class dir_lock {
  private:
   int fd_ = -1;
 };
+
+state_stamp stamp_of_directory(const std::filesystem::path& dir, std::uint64_t generation) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) throw_io("cannot stat state directory", dir, errno);
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), generation};
+}
+
+std::string generation_text(std::uint64_t g) { return g == 0 ? "no state" : "generation " + std::to_string(g); }
+
+// Under the exclusive lock: refuses (errc::conflict) unless `dir` holds the state `pre` expects.
+void check_precondition(const std::filesystem::path& dir, const save_precondition& pre) {
+  if (pre.replace) return;
+  const state_stamp here = stamp_of_directory(dir, 0);
+  std::optional<std::uint64_t> expected;
+  for (const auto& k : pre.known)
+    if (k.same_directory(here)) expected = k.generation;
+  const std::string how_to_replace = " Nothing was written. To overwrite it anyway, save with replace.";
+
+  const auto mpath = dir / kManifestName;
+  std::error_code ec;
+  std::uint64_t found = 0;
+  const bool has_manifest = std::filesystem::exists(mpath, ec);
+  if (ec) throw error(errc::io, "cannot access state directory " + dir.string() + ": " + ec.message());
+  if (has_manifest) {
+    try {
+      const auto payload = read_state_file(mpath, kManifestKind, kManifestVersion);
+      found = parse_manifest(mpath, payload).generation;
+    } catch (const error& e) {
+      throw error(errc::conflict, "save: state directory " + dir.string() +
+                                      " holds a MANIFEST this save cannot read (" + e.what() +
+                                      "), so it cannot tell whose state it is." + how_to_replace);
+    }
+  } else {
+    std::size_t orphans = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
+      if (generation_of(entry.path().filename().string())) ++orphans;
+    if (ec) throw error(errc::io, "cannot list state directory " + dir.string() + ": " + ec.message());
+    if (orphans > 0)
+      throw error(errc::conflict, "save: state directory " + dir.string() + " has no MANIFEST but holds " +
+                                      std::to_string(orphans) +
+                                      " part file(s) of a saved state (its MANIFEST was lost)." + how_to_replace);
+  }
+  const std::uint64_t want = expected.value_or(0);
+  if (found == want) return;
+  if (!expected)
+    throw error(errc::conflict, "save: state directory " + dir.string() + " already holds a saved state (" +
+                                    generation_text(found) +
+                                    ") that this deduplicator did not load. Nothing was written. Load that state "
+                                    "and add to it, save somewhere else, or save with replace to overwrite it.");
+  throw error(errc::conflict, "save: state directory " + dir.string() + " holds " + generation_text(found) +
+                                  ", but this deduplicator loaded or last saved " + generation_text(want) +
+                                  " there: another writer saved in between. Nothing was written. Load the state "
+                                  "again and re-add this run's documents (or save with replace to overwrite the "
+                                  "other writer's work).");
+}
 
 }  // namespace
 
@@ -461,7 +517,8 @@ std::vector<std::uint8_t> read_state_file(const std::filesystem::path& path, std
 
 // ---- directories
 
-void save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts) {
+state_stamp save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts,
+                                 const save_precondition& pre) {
   std::set<std::string> names;
   for (const auto& p : parts) {
     validate_part_name(p.name);
@@ -474,6 +531,7 @@ void save_state_directory(const std::filesystem::path& dir, std::span<const stat
   if (ec) throw error(errc::io, "cannot create state directory " + dir.string() + ": " + ec.message());
 
   dir_lock lock(dir, /*exclusive=*/true);
+  check_precondition(dir, pre);
 
   // The new generation is above both the MANIFEST's and every generation-named file present, so no
   // file the current MANIFEST names (nor any leftover) is ever overwritten.
@@ -487,16 +545,29 @@ void save_state_directory(const std::filesystem::path& dir, std::span<const stat
 
   manifest m;
   m.generation = gen;
-  for (const auto& p : parts) {
-    manifest_entry e;
-    e.name = p.name;
-    e.file = generation_file(p.name, gen);
-    e.kind = p.kind;
-    e.version = p.version;
-    e.payload_size = p.payload.size();
-    e.payload_hash = XXH64(p.payload.data(), p.payload.size(), 0);
-    write_state_file(dir / e.file, p.kind, p.version, p.payload);
-    m.entries.push_back(std::move(e));
+  // A save that fails before its commit point (disk full, EFBIG, EIO) removes the part files it
+  // wrote, so a full disk is not left fuller by a generation nobody will ever load.
+  auto remove_new_parts = [&] {
+    for (const auto& e : m.entries) {
+      std::error_code rm;
+      std::filesystem::remove(dir / e.file, rm);
+    }
+  };
+  try {
+    for (const auto& p : parts) {
+      manifest_entry e;
+      e.name = p.name;
+      e.file = generation_file(p.name, gen);
+      e.kind = p.kind;
+      e.version = p.version;
+      e.payload_size = p.payload.size();
+      e.payload_hash = XXH64(p.payload.data(), p.payload.size(), 0);
+      m.entries.push_back(e);  // before writing: a half-written file is removed too
+      write_state_file(dir / e.file, p.kind, p.version, p.payload);
+    }
+  } catch (...) {
+    remove_new_parts();
+    throw;
   }
   byte_writer w;
   w.u64(m.generation);
@@ -510,7 +581,15 @@ void save_state_directory(const std::filesystem::path& dir, std::span<const stat
     w.u64(e.payload_hash);
   }
   // The commit point: once this rename is durable the new generation is the state.
-  write_state_file(dir / kManifestName, kManifestKind, kManifestVersion, w.buffer());
+  try {
+    write_state_file(dir / kManifestName, kManifestKind, kManifestVersion, w.buffer());
+  } catch (...) {
+    // Only when the rename did not happen (a failed directory fsync after it leaves the new
+    // MANIFEST in place, naming these files).
+    const auto now = try_read_manifest(dir);
+    if (!now || now->generation != gen) remove_new_parts();
+    throw;
+  }
 
   // Best-effort cleanup of older generations and of temporaries left by crashed saves; a failure
   // here leaves only garbage that the next save removes.
@@ -527,24 +606,33 @@ void save_state_directory(const std::filesystem::path& dir, std::span<const stat
       std::filesystem::remove(entry.path(), rm);
     }
   }
+  return stamp_of_directory(dir, gen);
 }
 
-std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected) {
+std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected,
+                                             state_stamp* stamp_out) {
   const auto mpath = dir / kManifestName;
   std::error_code ec;
-  if (!std::filesystem::exists(mpath, ec)) {
+  // An unreadable directory (permissions, I/O error) is an error, never "no saved state": a
+  // caller that starts afresh on not_found would otherwise save an empty state over the real one.
+  const bool has_manifest = std::filesystem::exists(mpath, ec);
+  if (ec) throw error(errc::io, "cannot access state directory " + dir.string() + ": " + ec.message());
+  if (!has_manifest) {
     if (std::filesystem::is_directory(dir, ec)) {
       // Part files without a MANIFEST are a damaged state, not an empty one: treating it as
       // "no state" would let the next save start afresh and delete those files.
       std::size_t orphans = 0;
       for (const auto& entry : std::filesystem::directory_iterator(dir, ec))
         if (generation_of(entry.path().filename().string())) ++orphans;
+      if (ec) throw error(errc::io, "cannot list state directory " + dir.string() + ": " + ec.message());
       if (orphans > 0)
         throw error(errc::corrupted_state, "state directory " + dir.string() + " has no MANIFEST but holds " +
                                                std::to_string(orphans) +
                                                " part file(s) of a saved state: the MANIFEST was lost");
       throw error(errc::not_found, "state directory " + dir.string() + " holds no MANIFEST (no saved state)");
     }
+    if (ec && ec != std::errc::no_such_file_or_directory)
+      throw error(errc::io, "cannot access state directory " + dir.string() + ": " + ec.message());
     throw error(errc::not_found, "state directory " + dir.string() + " does not exist");
   }
   dir_lock lock(dir, /*exclusive=*/false);
@@ -581,6 +669,7 @@ std::vector<state_part> load_state_directory(const std::filesystem::path& dir, s
       throw_corrupt(path, "does not match the MANIFEST (a file from another save: mixed generations)");
     out.push_back(std::move(part));
   }
+  if (stamp_out) *stamp_out = stamp_of_directory(dir, m.generation);
   return out;
 }
 

@@ -65,6 +65,11 @@ class byte_reader {
   std::vector<float> f32_array();
   std::vector<std::uint64_t> u64_array();
   std::size_t remaining() const noexcept { return data_.size() - pos_; }
+  /// Steps over `n` bytes (read by another parser); fails like a read when fewer remain.
+  void skip(std::size_t n) {
+    need(n);
+    pos_ += n;
+  }
   /// Throws corrupted_state unless everything was consumed.
   void expect_end() const;
   [[noreturn]] void fail(const std::string& why) const;
@@ -96,16 +101,46 @@ struct state_part {
   std::vector<std::uint8_t> payload;
 };
 
+/// Which saved state a directory held when it was read or written: the directory's identity
+/// (device and inode, so another path to the same directory is the same state, and a directory
+/// deleted and made again is not) and the MANIFEST's generation (0: no state).
+struct state_stamp {
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
+  std::uint64_t generation = 0;
+  bool same_directory(const state_stamp& o) const noexcept { return device == o.device && inode == o.inode; }
+};
+
+/// What a save may write over.
+struct save_precondition {
+  /// true: replace whatever state `dir` holds (no check). false: the save is refused with
+  /// errc::conflict, before anything is written, unless `dir` holds exactly the state the caller
+  /// knows: the generation of the stamp in `known` whose directory is `dir`, or no state at all
+  /// when `known` has no stamp of `dir`.
+  bool replace = true;
+  std::span<const state_stamp> known;
+};
+
 /// Saves all parts into `dir` atomically as a set: each part is written under a name carrying a
 /// new generation number, then the MANIFEST (listing generation, names, sizes and checksums) is
 /// atomically replaced; files of older generations are removed afterwards. A crash at any point
-/// leaves a MANIFEST that names a complete, consistent set.
-void save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts);
+/// leaves a MANIFEST that names a complete, consistent set. The check of `pre` and the write
+/// happen under one exclusive lock on <dir>/LOCK, so of two savers that both expect the same
+/// generation exactly one succeeds. Returns the stamp of the new state.
+/// Errors: errc::conflict (see save_precondition; nothing written), errc::io.
+state_stamp save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts,
+                                 const save_precondition& pre = {});
 
 /// Loads the parts named by `dir`'s MANIFEST, checking each. `expected` gives the names, kinds and
-/// maximum versions wanted (payloads ignored); returns them with payloads and versions filled.
+/// maximum versions wanted (payloads ignored); returns them with payloads and versions filled, and
+/// the stamp of what was read into `*stamp_out` when given.
 /// errc::not_found when there is no MANIFEST; errc::corrupted_state naming the file otherwise.
 std::vector<state_part> load_state_directory(const std::filesystem::path& dir,
-                                             std::span<const state_part> expected);
+                                             std::span<const state_part> expected,
+                                             state_stamp* stamp_out = nullptr);
+
+/// The name of the file a writer of `dir` may lock for its whole load -> change -> save cycle
+/// (the CLI does): never a part name, never removed by a save's cleanup.
+inline constexpr std::string_view writer_lock_name = "WRITER";
 
 }  // namespace retold::detail

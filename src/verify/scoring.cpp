@@ -13,6 +13,7 @@ const char* decided_by_name(decided_by d) noexcept {
     case decided_by::jaccard: return "jaccard";
     case decided_by::cosine: return "cosine";
     case decided_by::combined: return "combined";
+    case decided_by::model: return "model";
   }
   return "unknown";
 }

@@ -31,7 +31,7 @@ TEST(CapiGuard, EveryRetoldErrorCodeMapsToItsNegation) {
       {retold::errc::io, RETOLD_EIO},                    {retold::errc::corrupted_state, RETOLD_ECORRUPTED},
       {retold::errc::out_of_memory, RETOLD_ENOMEM},      {retold::errc::too_large, RETOLD_ETOOLARGE},
       {retold::errc::duplicate_id, RETOLD_EDUPLICATE},   {retold::errc::parse, RETOLD_EPARSE},
-      {retold::errc::internal, RETOLD_EINTERNAL},
+      {retold::errc::conflict, RETOLD_ECONFLICT},        {retold::errc::internal, RETOLD_EINTERNAL},
   };
   for (const auto& [code, expected] : codes) {
     const int rc = guard("retold_fn", [&]() -> int { throw retold::error(code, "what went wrong"); });

@@ -126,6 +126,7 @@ static void test_versions_and_errors(void) {
   CHECK(strcmp(retold_error_name(RETOLD_ETOOLARGE), "too_large") == 0);
   CHECK(strcmp(retold_error_name(RETOLD_EDUPLICATE), "duplicate_id") == 0);
   CHECK(strcmp(retold_error_name(RETOLD_EPARSE), "parse") == 0);
+  CHECK(strcmp(retold_error_name(RETOLD_ECONFLICT), "conflict") == 0);
   CHECK(strcmp(retold_error_name(RETOLD_EBUFSIZE), "buffer_too_small") == 0);
   CHECK(strcmp(retold_error_name(RETOLD_EINTERNAL), "internal") == 0);
   CHECK(strcmp(retold_error_name(12345), "unknown") == 0);
@@ -136,6 +137,7 @@ static void test_versions_and_errors(void) {
   CHECK(RETOLD_EINCOMPATIBLE == -4 && RETOLD_EIO == -5 && RETOLD_ECORRUPTED == -6);
   CHECK(RETOLD_ENOMEM == -7 && RETOLD_ETOOLARGE == -8 && RETOLD_EDUPLICATE == -9);
   CHECK(RETOLD_EPARSE == -10 && RETOLD_EBUFSIZE == -30 && RETOLD_EINTERNAL == -99);
+  CHECK(RETOLD_ECONFLICT == -11);
 
   retold_error_clear();
   CHECK(strcmp(retold_last_error(), "") == 0);
@@ -998,6 +1000,33 @@ static void test_save_load(void) {
   CHECK_RC(retold_dedup_save(d, NULL), RETOLD_EINVALID);
   CHECK_RC(retold_dedup_save(d, ""), RETOLD_EINVALID);
   CHECK_RC(retold_dedup_save(NULL, state), RETOLD_EINVALID);
+
+  /* two writers: a handle that never loaded `state` does not replace it; one whose generation is
+     outdated is refused too; retold_dedup_save_replace overwrites on purpose */
+  {
+    retold_dedup *other = NULL, *second = NULL;
+    retold_stats s;
+    CHECK_RC(retold_dedup_new(&other, NULL), RETOLD_OK);
+    CHECK_RC(retold_dedup_save(other, state), RETOLD_ECONFLICT);
+    CHECK_MSG("did not load");
+    CHECK_RC(retold_dedup_load(&second, state, NULL), RETOLD_OK);
+    doc = make_doc("second-writer", FOOTBALL, NULL, 3000);
+    CHECK_RC(retold_dedup_add(second, &doc, NULL), RETOLD_OK);
+    CHECK_RC(retold_dedup_save(second, state), RETOLD_OK);
+    CHECK_RC(retold_dedup_save(d, state), RETOLD_ECONFLICT); /* d saved the generation before */
+    CHECK_MSG("another writer");
+    CHECK_RC(retold_dedup_save_replace(NULL, state), RETOLD_EINVALID);
+    CHECK_RC(retold_dedup_save_replace(d, NULL), RETOLD_EINVALID);
+    CHECK_RC(retold_dedup_save_replace(d, state), RETOLD_OK);
+    CHECK_RC(retold_dedup_save(d, state), RETOLD_OK); /* d's own generation now */
+    CHECK_RC(retold_dedup_load(&back, state, NULL), RETOLD_OK);
+    CHECK_RC(retold_dedup_stats(back, &s), RETOLD_OK);
+    CHECK(s.documents == 3);
+    retold_dedup_free(back);
+    back = NULL;
+    retold_dedup_free(second);
+    retold_dedup_free(other);
+  }
 
   /* damage every file of the state: refused as corrupted, never loaded */
   nftw(state, flip_byte, 16, FTW_PHYS);

@@ -5,10 +5,16 @@
 //
 // The binary re-executes itself as the child (`crash_test --saver DIR FIRST`), because the
 // deduplicator's worker threads and FAISS's OpenMP pool must not be inherited through fork().
+//
+// The kills are timed from a first, calibrating child (how long it takes to start and how long one
+// save takes), not from fixed milliseconds: a sanitizer build (ThreadSanitizer runs this 5-15x
+// slower) would otherwise kill every child before its first save and exercise nothing.
+// RETOLD_CRASH_KILLS sets the number of kills (default 200).
 #include <retold/dedup.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -22,6 +28,7 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -99,10 +106,13 @@ child spawn_saver(const fs::path& dir, std::uint64_t first) {
   return {pid, fds[0]};
 }
 
-// Reads whole lines available on `fd` until `deadline`; returns the last complete number seen.
+// Reads whole lines available on `fd` until `deadline` (or, with stop_after > 0, until that many
+// lines were read); returns the last complete number seen. `lines` counts the lines read.
 long long read_reports(int fd, std::chrono::steady_clock::time_point deadline, std::string& pending,
-                       long long last) {
+                       long long last, std::size_t stop_after = 0, std::size_t* lines = nullptr) {
+  std::size_t seen = 0;
   for (;;) {
+    if (stop_after > 0 && seen >= stop_after) return last;
     const auto now = std::chrono::steady_clock::now();
     const int wait_ms =
         deadline <= now ? 0 : static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count());
@@ -117,9 +127,17 @@ long long read_reports(int fd, std::chrono::steady_clock::time_point deadline, s
     while ((nl = pending.find('\n')) != std::string::npos) {
       last = std::atoll(pending.substr(0, nl).c_str());
       pending.erase(0, nl + 1);
+      ++seen;
+      if (lines) ++*lines;
     }
   }
 }
+
+// How long a saver takes from its start to its first completed save, and for each save after.
+struct saver_timing {
+  std::chrono::microseconds startup{0};
+  std::chrono::microseconds save{0};
+};
 
 }  // namespace
 
@@ -146,14 +164,36 @@ TEST(CrashSafety, KillDuringSaveAlwaysLeavesALoadableState) {
 
   std::mt19937 rng(12345);
   int survived = 0, mid_save = 0;
+  saver_timing timing;
   for (int i = 0; i < kills; ++i) {
+    using clock = std::chrono::steady_clock;
+    const auto started = clock::now();
     child c = spawn_saver(dir, next);
-    // Let it load and run some saves, then kill at a random moment (the child spends nearly all
-    // of its time inside save(), so most kills land in the middle of one).
-    const int delay_ms = 60 + static_cast<int>(rng() % 140);
     std::string pending;
-    const long long last = read_reports(c.out, std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms),
-                                        pending, -1);
+    long long last = -1;
+    if (i == 0) {
+      // The calibrating child: wait for its first three saves (however slow the build), and time
+      // them. It is then killed and checked like every other one.
+      std::vector<clock::time_point> at;
+      while (at.size() < 3 && clock::now() < started + std::chrono::minutes(10)) {
+        std::size_t lines = 0;
+        last = read_reports(c.out, clock::now() + std::chrono::seconds(10), pending, last, 1, &lines);
+        for (std::size_t l = 0; l < lines; ++l) at.push_back(clock::now());
+      }
+      ASSERT_GE(at.size(), 3u) << "the saver did not complete three saves in 10 minutes";
+      using us = std::chrono::microseconds;
+      timing.save = std::chrono::duration_cast<us>(at[2] - at[0]) / 2;
+      timing.startup = std::max(us{0}, std::chrono::duration_cast<us>(at[0] - started) - timing.save);
+      std::printf("crash test: a saver starts in %.1f ms, a save takes %.1f ms\n", timing.startup.count() / 1e3,
+                  timing.save.count() / 1e3);
+    } else {
+      // Let it load and run a few saves, then kill at a random moment (the child spends nearly all
+      // of its time inside save(), so most kills land in the middle of one). Scaled from the
+      // calibration: at Release speed about 60-200 ms, as the test had fixed before.
+      const auto startup_part = static_cast<long>(500 + rng() % 500), save_part = static_cast<long>(rng() % 4000);
+      const auto delay = timing.startup * startup_part / 1000 + timing.save * save_part / 1000;
+      last = read_reports(c.out, started + delay, pending, -1);
+    }
     ::kill(c.pid, SIGKILL);
     int status = 0;
     ::waitpid(c.pid, &status, 0);

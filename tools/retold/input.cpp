@@ -335,7 +335,10 @@ struct record_reader::impl {
     if (doc.get_object().get(obj)) return skip{"malformed_json", "the line is not a JSON object"};
     using et = simdjson::dom::element_type;
     bool have_id = false, have_text = false, have_vector = false;
-    for (auto [key, val] : obj) {
+    for (const simdjson::dom::key_value_pair field : obj) {
+      // Named copies, not a structured binding: clang before 16 cannot capture bindings in lambdas.
+      const std::string_view key = field.key;
+      const simdjson::dom::element val = field.value;
       const et type = val.type();
       if (type == et::NULL_VALUE) continue;
       auto get_str = [&](std::string& into, const std::string& what) -> std::optional<skip> {

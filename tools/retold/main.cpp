@@ -7,6 +7,7 @@
 // cores stay busy; add_batch's result does not depend on the batch size or the thread count,
 // so neither does the output.
 #include "input.hpp"
+#include "state_lock.hpp"
 
 #include <retold/dedup.hpp>
 #include <retold/error.hpp>
@@ -16,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <limits>
@@ -347,6 +349,8 @@ struct dedup_flags {
   std::uint32_t dimension = 0;
   std::vector<std::string> source_priority;
   scoring_rule scoring;
+  std::string decision = "auto";  // --decision: auto, model or rule
+  double match_threshold = 0;     // --match-threshold: 0 = the model's default
   bool dry_run = false;
   bool print_clusters = false;
   std::string vector_index = "auto";
@@ -354,7 +358,29 @@ struct dedup_flags {
   std::uint32_t nprobe = 0;
   std::uint32_t embedding_dimension = 0;
   std::size_t vector_candidates = 0;
+  std::string wait_lock;  // --wait-lock[=SECONDS]: "" refuse at once, "forever", or seconds
 };
+
+// Days as seconds, refused when not a finite number >= 0 and capped at INT64_MAX (a double out of
+// int64 range cast to int64 is undefined behaviour).
+std::int64_t days_to_seconds(double days, const char* flag) {
+  if (!(days >= 0) || !std::isfinite(days))
+    throw error(errc::invalid_argument, std::string(flag) + " must be a finite number >= 0");
+  const double s = days * 86400.0;
+  return s >= 9.2e18 ? std::numeric_limits<std::int64_t>::max() : static_cast<std::int64_t>(s);
+}
+
+// --wait-lock: nullopt (not given: refuse at once), infinity ("forever"), or the seconds given.
+std::optional<double> wait_lock_seconds(const std::string& v) {
+  if (v.empty()) return std::nullopt;
+  if (v == "forever") return std::numeric_limits<double>::infinity();
+  char* end = nullptr;
+  const double s = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !(s >= 0))
+    throw error(errc::invalid_argument, "--wait-lock takes a number of seconds (--wait-lock=SECONDS), got '" + v +
+                                            "' (write --wait-lock=N, or put --wait-lock after the input files)");
+  return s;
+}
 
 // A readable listing of the stories on stdout: multi-member stories in full, singletons counted.
 void print_readable(const deduplicator& d, std::size_t min_members) {
@@ -408,7 +434,12 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
   deduplicator_options opts;
   opts.scoring = f.scoring;
   opts.scoring.validate();
-  opts.time_window_seconds = static_cast<std::int64_t>(f.window_days * 86400.0);
+  opts.decision = f.decision == "model" ? match_decision::model
+                : f.decision == "rule"  ? match_decision::rule
+                                        : match_decision::automatic;
+  opts.match_threshold = f.match_threshold;
+  opts.time_window_seconds = days_to_seconds(f.window_days, "--window-days");
+  const std::int64_t retention_seconds = days_to_seconds(f.retention_days, "--retention-days");
   opts.representative.source_priority = f.source_priority;
   opts.max_document_bytes = in.max_doc_bytes;
   opts.threads = f.threads;
@@ -430,6 +461,11 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
   if (f.vector_candidates) opts.vector_candidates = f.vector_candidates;
   if (f.batch_size == 0) throw error(errc::invalid_argument, "--batch-size must be > 0");
 
+  // A run that will save holds the writer lock from before the load until after the save, so a
+  // second writer is refused (or waits) instead of saving over this one's documents.
+  std::optional<state_writer_lock> writer_lock;
+  if (!f.state.empty() && !f.dry_run) writer_lock.emplace(f.state, wait_lock_seconds(f.wait_lock));
+
   // Load yesterday's state, or start a new one.
   auto t = clock_type::now();
   std::optional<deduplicator> dd;
@@ -445,6 +481,8 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
       if (given("--combined-threshold")) saved.scoring.combined_threshold = opts.scoring.combined_threshold;
       if (given("--combined-weight")) saved.scoring.combined_weight_jaccard = opts.scoring.combined_weight_jaccard;
       saved.scoring.validate();
+      if (given("--decision")) saved.decision = opts.decision;
+      if (given("--match-threshold")) saved.match_threshold = opts.match_threshold;
       if (given("--window-days")) saved.time_window_seconds = opts.time_window_seconds;
       if (given("--source-priority")) saved.representative.source_priority = opts.representative.source_priority;
       if (given("--max-doc-bytes")) saved.max_document_bytes = opts.max_document_bytes;
@@ -586,7 +624,11 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
     if (newest == std::numeric_limits<std::int64_t>::min()) {
       if (!f.quiet) std::fputs("retold: --retention-days: no timestamped document read, nothing evicted\n", stderr);
     } else {
-      evicted = dd->evict_before(newest - static_cast<std::int64_t>(f.retention_days * 86400.0));
+      // Saturating: newest - retention would overflow for timestamps near INT64_MIN.
+      const std::int64_t cutoff = newest < std::numeric_limits<std::int64_t>::min() + retention_seconds
+                                      ? std::numeric_limits<std::int64_t>::min()
+                                      : newest - retention_seconds;
+      evicted = dd->evict_before(cutoff);
     }
     times.evict = seconds_since(t);
   }
@@ -865,7 +907,17 @@ int main(int argc, char** argv) {
   dedup->add_option("--source-priority", df.source_priority,
                     "Outlets preferred as story representative, best first (comma-separated)")
       ->delimiter(',');
-  dedup->add_option("--jaccard-threshold", df.scoring.jaccard_threshold, "Estimated Jaccard that alone accepts a pair")
+  dedup->add_option("--decision", df.decision,
+                    "How candidates are decided: model (the learned match model), rule (the thresholds below), "
+                    "auto (model with the built-in embedder, else rule)")
+      ->check(CLI::IsMember({"auto", "model", "rule"}))
+      ->capture_default_str();
+  dedup->add_option("--match-threshold", df.match_threshold,
+                    "Model decision: accept when P(same story) >= this (0 = the model's default, chosen for "
+                    "precision on English news; lower finds more retellings)")
+      ->check(CLI::Range(0.0, 0.999))
+      ->capture_default_str();
+  dedup->add_option("--jaccard-threshold", df.scoring.jaccard_threshold, "Rule decision: estimated Jaccard that alone accepts a pair")
       ->capture_default_str();
   dedup->add_option("--cosine-threshold", df.scoring.cosine_threshold, "Embedding cosine that alone accepts a pair")
       ->capture_default_str();
@@ -874,7 +926,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   dedup->add_option("--combined-weight", df.scoring.combined_weight_jaccard, "The weight w of Jaccard in the combination")
       ->capture_default_str();
-  dedup->add_flag("--dry-run", df.dry_run, "Do not save the state back");
+  dedup->add_flag("--dry-run", df.dry_run, "Do not save the state back (and take no writer lock)");
+  dedup->add_option("--wait-lock", df.wait_lock,
+                    "When another run is writing the --state directory, wait for it (for ever, or at most "
+                    "=SECONDS) instead of failing at once")
+      ->expected(0, 1)
+      ->default_str("forever");
   dedup->add_flag("--print-clusters", df.print_clusters,
                   "Print the stories with retellings readably on stdout (then JSONL only with an explicit -o)");
 
@@ -915,7 +972,7 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const error& e) {
     std::fprintf(stderr, "retold: error (%s): %s\n", errc_name(e.code()), e.what());
-    return 1;
+    return e.code() == errc::conflict ? 3 : 1;  // 3: another writer; nothing changed, try again
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "retold: error: out of memory\n");
     return 1;

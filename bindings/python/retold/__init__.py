@@ -13,7 +13,8 @@ package's directory, else from the system's library path.
 from . import _native
 from ._dedup import (AddResult, Cluster, Deduplicator, Document, Explanation, Match, Member,
                      Scores, Signature, Stats)
-from ._errors import (BufferTooSmallError, ClosedError, CorruptedStateError, DuplicateIdError,
+from ._errors import (BufferTooSmallError, ClosedError, ConflictError, CorruptedStateError,
+                      DuplicateIdError,
                       IncompatibleError, InternalError, InvalidArgumentError, InvalidUtf8Error,
                       NotFoundError, OutOfMemoryError, ParseError, RetoldError, RetoldIOError,
                       TooLargeError)
@@ -35,7 +36,8 @@ def library_version_number() -> int:
 
 
 __all__ = [
-    "AddResult", "BufferTooSmallError", "ClosedError", "Cluster", "CorruptedStateError",
+    "AddResult", "BufferTooSmallError", "ClosedError", "Cluster", "ConflictError",
+    "CorruptedStateError",
     "Deduplicator", "Document", "DuplicateIdError", "Explanation", "IncompatibleError",
     "InternalError", "InvalidArgumentError", "InvalidUtf8Error", "Match", "Member",
     "NotFoundError", "OutOfMemoryError", "ParseError", "RetoldError", "RetoldIOError", "Scores",

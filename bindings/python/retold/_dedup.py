@@ -34,9 +34,9 @@ class Scores:
     """The scores of one pair of documents."""
     jaccard: float        #: MinHash estimate of the Jaccard similarity of the shingle sets
     cosine: float         #: cosine of the embeddings (0.0 when has_cosine is False)
-    score: float          #: max(jaccard, cosine, combined) in [0, 1]: the ranking number
+    score: float          #: in [0, 1]: the match model's probability (or the threshold rule's score)
     has_cosine: bool
-    decision: str         #: "rejected", "jaccard", "cosine" or "combined"
+    decision: str         #: "rejected", "jaccard", "cosine", "combined" or "model"
 
     @property
     def accepted(self) -> bool:
@@ -764,12 +764,15 @@ class Deduplicator:
 
     # -- persistence
 
-    def save(self, path) -> None:
-        """Writes the whole state into directory `path` atomically (RetoldIOError on failure)."""
+    def save(self, path, replace: bool = False) -> None:
+        """Writes the whole state into directory `path` atomically (RetoldIOError on failure).
+        ConflictError, with nothing written, when `path` holds a state other than the one this
+        Deduplicator loaded from it or last saved there (another writer saved in between, or a
+        state it never loaded); replace=True overwrites whatever is there."""
         p = _cstr(path, "path")
         h = self._enter()
         try:
-            rc = _lib.retold_dedup_save(h, p)
+            rc = (_lib.retold_dedup_save_replace if replace else _lib.retold_dedup_save)(h, p)
         finally:
             self._leave()
         check(rc)

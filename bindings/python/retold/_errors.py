@@ -72,6 +72,13 @@ class ParseError(RetoldError, ValueError):
     code = N.EPARSE
 
 
+class ConflictError(RetoldError):
+    """Another writer saved the state directory since this Deduplicator loaded or saved it (or
+    it holds a state this one never loaded): nothing was written. Load again and re-add, or
+    save(path, replace=True) to overwrite on purpose."""
+    code = N.ECONFLICT
+
+
 class BufferTooSmallError(RetoldError):
     """Internal: the binding sizes its buffers, so users should never see this."""
     code = N.EBUFSIZE
@@ -90,7 +97,7 @@ class ClosedError(RetoldError, ValueError):
 _BY_CODE = {cls.code: cls for cls in (
     InvalidArgumentError, InvalidUtf8Error, NotFoundError, IncompatibleError, RetoldIOError,
     CorruptedStateError, OutOfMemoryError, TooLargeError, DuplicateIdError, ParseError,
-    BufferTooSmallError, InternalError)}
+    ConflictError, BufferTooSmallError, InternalError)}
 
 
 def error_for(code: int, message: str | None = None) -> RetoldError:

@@ -34,6 +34,7 @@ ENOMEM = -7
 ETOOLARGE = -8
 EDUPLICATE = -9
 EPARSE = -10
+ECONFLICT = -11
 EBUFSIZE = -30
 EINTERNAL = -99
 
@@ -47,7 +48,7 @@ FLAG_KEEP_BOILERPLATE = 1 << 1
 FLAG_KEEP_CASE = 1 << 2
 FLAG_REPLACE_INVALID_UTF8 = 1 << 3
 FLAG_SCALAR_QUANTIZATION = 1 << 4
-DECISIONS = ("rejected", "jaccard", "cosine", "combined")
+DECISIONS = ("rejected", "jaccard", "cosine", "combined", "model")
 
 
 class DedupOptions(Structure):
@@ -224,6 +225,7 @@ _PROTOTYPES = {
     "retold_dedup_stats": (c_int, [DedupP, POINTER(Stats)]),
     "retold_dedup_get_options": (c_int, [DedupP, POINTER(DedupOptions)]),
     "retold_dedup_save": (c_int, [DedupP, c_char_p]),
+    "retold_dedup_save_replace": (c_int, [DedupP, c_char_p]),
     "retold_dedup_load": (c_int, [POINTER(DedupP), c_char_p, POINTER(DedupOptions)]),
     "retold_dedup_compute_embedding": (c_int, [DedupP, c_char_p, c_uint64, POINTER(c_float), c_uint64,
                                                POINTER(c_uint64)]),

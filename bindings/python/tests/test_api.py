@@ -23,7 +23,7 @@ def test_add_joins_copies_and_opens_new_stories(dedup):
     copy = dedup.add("wire", RATE_COPY, timestamp=900, source="Wire", title="Examplestan raises rates")
     assert copy.ok and not copy.new_story and copy.cluster_id == first.cluster_id
     assert copy.candidates >= 1
-    assert copy.leader_scores.accepted and copy.leader_scores.decision in ("jaccard", "combined", "cosine")
+    assert copy.leader_scores.accepted and copy.leader_scores.decision in ("jaccard", "combined", "cosine", "model")
     assert 0.5 < copy.leader_scores.jaccard <= 1.0
     other = dedup.add("football", FOOTBALL, timestamp=2000)
     assert other.new_story and other.cluster_id != first.cluster_id

@@ -11,7 +11,7 @@ def test_hierarchy():
     for cls in (retold.InvalidArgumentError, retold.InvalidUtf8Error, retold.NotFoundError,
                 retold.IncompatibleError, retold.RetoldIOError, retold.CorruptedStateError,
                 retold.OutOfMemoryError, retold.TooLargeError, retold.DuplicateIdError,
-                retold.ParseError, retold.InternalError, retold.ClosedError):
+                retold.ParseError, retold.InternalError, retold.ClosedError, retold.ConflictError):
         assert issubclass(cls, retold.RetoldError)
     assert issubclass(retold.NotFoundError, KeyError)
     assert issubclass(retold.RetoldIOError, OSError)
@@ -113,6 +113,26 @@ def test_incompatible(dedup, tmp_path):
         retold.Deduplicator.load(tmp_path / "s", num_hashes=64)
     with pytest.raises(retold.InvalidArgumentError):
         dedup.query_vector([float("nan")] * 256)
+
+
+def test_two_writers_conflict(dedup, tmp_path):
+    state = tmp_path / "state"
+    dedup.add("a", RATE)
+    dedup.save(state)
+    with retold.Deduplicator.load(state) as other:
+        other.add("b", FOOTBALL)
+        other.save(state)
+    with pytest.raises(retold.ConflictError) as e:
+        dedup.save(state)       # other saved in between: refused, other's "b" kept
+    assert e.value.code == -11 and "another writer" in str(e.value)
+    with retold.Deduplicator.load(state) as back:
+        assert back.stats().documents == 2
+    with retold.Deduplicator() as fresh:
+        with pytest.raises(retold.ConflictError):
+            fresh.save(state)   # never loaded it: does not replace it
+        fresh.save(state, replace=True)
+    with retold.Deduplicator.load(state) as back:
+        assert back.stats().documents == 0
 
 
 def test_persistence_errors(dedup, tmp_path):

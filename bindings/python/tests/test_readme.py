@@ -14,6 +14,6 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README.md", "exec"), {})
     lines = out.getvalue().splitlines()
-    assert lines[0] == "False 1 jaccard" and lines[1] == "reuters-1"
+    assert lines[0] == "False 1 model" and lines[1] == "reuters-1"
     assert lines[-2] == "[['reuters-1', 'unn-1']]" and lines[-1] == "1"
     assert (tmp_path / "state").is_dir()

@@ -22,9 +22,18 @@ void oph_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
                    std::span<std::uint32_t> out) noexcept;
 
 /// num_hashes multiply-add-shift functions h_i(x) = (a[i] * x + b[i]) >> 32 over the 32-bit
-/// mixed shingle hash x; out[i] = min over shingles. Vectorised (AVX2/AVX-512 clones on x86-64).
+/// mixed shingle hash x; out[i] = min over shingles. Vectorised: the AVX-512 (x86-64-v4), AVX2
+/// or generic variant, the best this CPU runs, chosen once per process (RETOLD_SIMD=generic|avx2
+/// caps it). Every variant gives the same bits. Thread-safe.
 void multiply_shift_signature(std::span<const std::uint64_t> hashes, std::uint64_t seed,
                               const std::uint64_t* a, const std::uint64_t* b,
                               std::span<std::uint32_t> out);
+
+using multiply_shift_kernel = void (*)(std::span<const std::uint64_t> hashes, std::uint64_t seed,
+                                       const std::uint64_t* a, const std::uint64_t* b,
+                                       std::span<std::uint32_t> out);
+/// The variant of multiply_shift_signature for `level` (0 generic, 1 AVX2, 2 AVX-512), or nullptr
+/// when this CPU (or compiler) cannot run it. For tests and benchmarks.
+multiply_shift_kernel multiply_shift_kernel_for(int level) noexcept;
 
 }  // namespace retold::detail

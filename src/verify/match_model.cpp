@@ -1,0 +1,190 @@
+// The evidence of a candidate pair and the learned match decision (verify.hpp).
+#include <retold/verify.hpp>
+
+#include "features/detail/hash_mix.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace retold {
+namespace {
+
+// Weighted overlap of two bottom-k samples of one part. A sample that holds fewer values than its
+// cap is the whole set; otherwise it is exact only up to its largest value, so both samples are
+// compared below the smaller of those bounds, where each is exactly its set's values.
+struct overlap {
+  double shared = 0, a = 0, b = 0;
+};
+
+template <class W>
+overlap sample_overlap(std::span<const std::uint32_t> a, std::span<const std::uint32_t> b, std::uint32_t cap, W&& weight) {
+  constexpr std::uint32_t all = std::numeric_limits<std::uint32_t>::max();
+  const std::uint32_t ta = (cap != 0 && a.size() >= cap) ? a.back() : all;
+  const std::uint32_t tb = (cap != 0 && b.size() >= cap) ? b.back() : all;
+  const std::uint32_t t = std::min(ta, tb);
+  overlap o;
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && a[i] <= t && j < b.size() && b[j] <= t) {
+    if (a[i] == b[j]) {
+      const double w = weight(a[i]);
+      o.shared += w, o.a += w, o.b += w;
+      ++i, ++j;
+    } else if (a[i] < b[j]) {
+      o.a += weight(a[i++]);
+    } else {
+      o.b += weight(b[j++]);
+    }
+  }
+  for (; i < a.size() && a[i] <= t; ++i) o.a += weight(a[i]);
+  for (; j < b.size() && b[j] <= t; ++j) o.b += weight(b[j]);
+  return o;
+}
+
+double ratio(double num, double den) noexcept { return den > 0 ? std::clamp(num / den, 0.0, 1.0) : 0.0; }
+
+double sigmoid(double x) noexcept { return 1.0 / (1.0 + std::exp(-x)); }
+
+}  // namespace
+
+void cosine_calibration::observe(double c) noexcept {
+  if (!std::isfinite(c)) return;
+  count += 1;
+  const double d = c - mean;
+  mean += d / count;
+  m2 += d * (c - mean);
+}
+
+double cosine_calibration::stddev() const noexcept { return count > 1 ? std::sqrt(std::max(m2, 0.0) / (count - 1)) : 0.0; }
+
+double cosine_calibration::z(double c) const noexcept {
+  if (count < min_count) return 0.0;
+  const double sd = std::max(stddev(), 1e-3);
+  return std::clamp((c - mean) / sd, -8.0, 24.0);
+}
+
+std::uint64_t cosine_calibration::partner(std::uint64_t index, unsigned k) noexcept {
+  if (index == 0) return 0;
+  return detail::fmix64(index * partners + k + 0x63616c6962ULL) % index;
+}
+
+const char* match_feature_name(match_feature f) noexcept {
+  switch (f) {
+    case match_feature::jaccard: return "jaccard";
+    case match_feature::containment: return "containment";
+    case match_feature::cosine: return "cosine";
+    case match_feature::cosine_z: return "cosine_z";
+    case match_feature::word_overlap: return "word_overlap";
+    case match_feature::word_containment: return "word_containment";
+    case match_feature::bigram_containment: return "bigram_containment";
+    case match_feature::numbers_agree: return "numbers_agree";
+    case match_feature::numbers_differ: return "numbers_differ";
+    case match_feature::names_agree: return "names_agree";
+    case match_feature::title_overlap: return "title_overlap";
+    case match_feature::length_ratio: return "length_ratio";
+    case match_feature::short_text: return "short_text";
+  }
+  return "unknown";
+}
+
+pair_evidence compute_evidence(const doc_sketch& a, const doc_sketch& b, const sketch_options& so, double jaccard,
+                               double cosine, bool has_cosine, const cosine_calibration& calibration,
+                               const tfidf_embedder* df) noexcept {
+  pair_evidence e;
+  auto set = [&](match_feature f, double v) { e.values[static_cast<std::size_t>(f)] = std::isfinite(v) ? v : 0.0; };
+  const double j = std::clamp(jaccard, 0.0, 1.0);
+  set(match_feature::jaccard, j);
+  {
+    // |A n B| = J (|A| + |B|) / (1 + J); containment of the smaller set.
+    const double na = a.shingles, nb = b.shingles;
+    const double small = std::min(na, nb);
+    set(match_feature::containment, small > 0 ? std::min(1.0, j * (na + nb) / ((1.0 + j) * small)) : 0.0);
+  }
+  if (has_cosine) {
+    const double c = std::clamp(cosine, -1.0, 1.0);
+    set(match_feature::cosine, c);
+    set(match_feature::cosine_z, calibration.z(c));
+  }
+  // Rarity from the embedder's frequencies: its word terms are the sketch hash in their top half.
+  auto idf = [&](std::uint32_t h) -> double {
+    return df ? static_cast<double>(df->idf(std::uint64_t{h} << 32)) : 1.0;
+  };
+  double common = 0.0;
+  if (df) {
+    const double n = static_cast<double>(df->documents_observed());
+    common = std::log1p(n) - std::log1p(0.05 * n) + 1.0;
+  }
+  const bool a_shorter = a.words <= b.words;
+  const doc_sketch& s = a_shorter ? a : b;  // the shorter text
+  const doc_sketch& l = a_shorter ? b : a;
+
+  {
+    const auto o = sample_overlap(s.part(sketch_part::words), l.part(sketch_part::words), so.words, idf);
+    set(match_feature::word_overlap, ratio(o.shared, o.a + o.b - o.shared));
+    set(match_feature::word_containment, ratio(o.shared, o.a));
+  }
+  {
+    const auto o = sample_overlap(s.part(sketch_part::bigrams), l.part(sketch_part::bigrams), so.bigrams,
+                                  [](std::uint32_t) { return 1.0; });
+    set(match_feature::bigram_containment, ratio(o.shared, o.a));
+  }
+  {
+    const auto o = sample_overlap(a.part(sketch_part::numbers), b.part(sketch_part::numbers), so.numbers,
+                                  [](std::uint32_t) { return 1.0; });
+    if (o.a > 0 && o.b > 0) {
+      set(match_feature::numbers_agree, ratio(o.shared, std::min(o.a, o.b)));
+      set(match_feature::numbers_differ, o.shared == 0 ? 1.0 : 0.0);
+    }
+  }
+  {
+    auto name_weight = [&](std::uint32_t h) { return df ? std::max(0.0, idf(h) - common) : 1.0; };
+    const auto sa = s.part(sketch_part::names), la = l.part(sketch_part::names);
+    const auto o = sample_overlap(sa, la, so.names, name_weight);
+    if (o.a > 0 && o.b > 0) set(match_feature::names_agree, ratio(o.shared, std::min(o.a, o.b)));
+  }
+  {
+    const auto o = sample_overlap(a.part(sketch_part::title), b.part(sketch_part::title), so.title_words,
+                                  [](std::uint32_t) { return 1.0; });
+    if (o.a > 0 && o.b > 0) set(match_feature::title_overlap, ratio(o.shared, o.a + o.b - o.shared));
+  }
+  {
+    const double ws = std::max<double>(1.0, s.words), wl = std::max<double>(1.0, l.words);
+    set(match_feature::length_ratio, std::log(std::min(ws, wl) / std::max(ws, wl)));
+    set(match_feature::short_text, 1.0 / (1.0 + ws / 40.0));
+  }
+  return e;
+}
+
+namespace {
+// Log-odds contribution of feature i: its article part (times 1 - short_text) and its sentence
+// part (times short_text).
+double term_of(const match_model& m, const pair_evidence& e, std::size_t i) noexcept {
+  const double s = e[match_feature::short_text];
+  const std::size_t k = i + match_feature_count;
+  return m.weights[i] * (e.values[i] * (1.0 - s) - m.means[i]) + m.weights[k] * (e.values[i] * s - m.means[k]);
+}
+}  // namespace
+
+double match_model::probability(const pair_evidence& e) const noexcept {
+  double x = intercept;
+  for (std::size_t i = 0; i < match_feature_count; ++i) x += term_of(*this, e, i);
+  return sigmoid(x);
+}
+
+std::vector<feature_contribution> match_model::contributions(const pair_evidence& e) const {
+  std::vector<feature_contribution> out(match_feature_count);
+  for (std::size_t i = 0; i < match_feature_count; ++i)
+    out[i] = {static_cast<match_feature>(i), e.values[i], term_of(*this, e, i)};
+  return out;
+}
+
+const match_model& match_model::builtin() noexcept {
+  static const match_model m = [] {
+    match_model r;
+#include "verify/match_model_coefficients.inc"
+    return r;
+  }();
+  return m;
+}
+
+}  // namespace retold
