@@ -19,11 +19,14 @@ int main(int argc, char** argv) {
   bool explore = false, rule = false;
   app.add_option("--data", data, "dataset root (README.md there describes the formats)");
   app.add_flag("--explore", explore, "also print per-class COUNTER breakdowns and BBC merges of distinct stories");
+  double match_threshold = 0;
+  app.add_option("--match-threshold", match_threshold, "the model's probability threshold (0: its default)");
   app.add_flag("--rule-decision", rule, "decide with the threshold rule (options.scoring) instead of the match model")
       ->group("");  // hidden: for comparison with the pre-model decision
   CLI11_PARSE(app, argc, argv);
   retold::deduplicator_options opts;
   if (rule) opts.decision = retold::match_decision::rule;
+  opts.match_threshold = match_threshold;
   std::ostringstream notes;
   std::vector<retold_eval::dedup_figure> rows;
   try {

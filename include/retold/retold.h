@@ -365,6 +365,24 @@ typedef struct retold_explanation {
    retold_match_list_dispose(). */
 RETOLD_C_API void retold_explanation_dispose(retold_explanation *e);
 
+/* One feature of the evidence behind a decision (include/retold/verify.hpp: match_feature): its
+   stable name ("word_containment", ...; static storage), its value, and how far it moved the
+   learned match model's log-odds. Plain data. */
+typedef struct retold_feature {
+  const char *name;
+  double value;
+  double contribution;
+} retold_feature;
+
+/* The evidence of an explanation filled by retold_dedup_explain(): writes up to `capacity`
+   features into `out` (NULL with capacity 0 asks for the count), the number available into
+   `*count`, and the match model's probability into `*probability` (either may be NULL).
+   RETOLD_EBUFSIZE when capacity < *count (the first `capacity` are written);
+   RETOLD_EINVALID for a NULL or disposed explanation. Reads `e` only: thread-safe with other
+   readers of the same explanation. */
+RETOLD_C_API int retold_explanation_features(const retold_explanation *e, retold_feature *out, uint64_t capacity,
+                                             uint64_t *count, double *probability);
+
 /* Counters for monitoring. Plain data. */
 typedef struct retold_stats {
   uint64_t documents;                /* stored now */

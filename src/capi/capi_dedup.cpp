@@ -411,6 +411,26 @@ int retold_dedup_explain(const retold_dedup* dedup, const char* id_a, const char
   });
 }
 
+int retold_explanation_features(const retold_explanation* e, retold_feature* out, uint64_t capacity, uint64_t* count,
+                                double* probability) {
+  return guard("retold_explanation_features", [&] {
+    require(e, "e");
+    const auto* st = static_cast<const explanation_storage*>(e->internal_);
+    if (st == nullptr) fail(RETOLD_EINVALID, "e holds no explanation (not filled by retold_dedup_explain, or disposed)");
+    if (capacity > 0) require(out, "out");
+    const auto& f = st->e.features;
+    if (count) *count = f.size();
+    if (probability) *probability = st->e.probability;
+    const std::size_t n = std::min<std::size_t>(f.size(), static_cast<std::size_t>(std::min<uint64_t>(capacity, SIZE_MAX)));
+    for (std::size_t i = 0; i < n; ++i)
+      out[i] = retold_feature{retold::match_feature_name(f[i].feature), f[i].value, f[i].contribution};
+    if (capacity < f.size())
+      fail(RETOLD_EBUFSIZE, "retold_explanation_features: capacity " + std::to_string(capacity) + " < " +
+                                std::to_string(f.size()) + " features");
+    return RETOLD_OK;
+  });
+}
+
 void retold_explanation_dispose(retold_explanation* e) {
   if (e == nullptr) return;
   delete static_cast<explanation_storage*>(e->internal_);

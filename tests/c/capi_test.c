@@ -558,8 +558,32 @@ static void test_documents(void) {
     CHECK_RC(retold_dedup_explain(d, "blog-rate", "wire-rate", &e), RETOLD_OK);
     CHECK(e.scores.decision != RETOLD_DECISION_REJECTED && e.scores.jaccard > 0.5);
     CHECK(e.shared_passage != NULL); /* "" without KEEP_TEXT */
+    {
+      retold_feature feats[32];
+      uint64_t nfeat = 0;
+      double prob = -1.0;
+      double sum = 0.0;
+      uint64_t k;
+      int has_cosine = 0;
+      CHECK_RC(retold_explanation_features(&e, NULL, 0, &nfeat, &prob), RETOLD_EBUFSIZE);
+      CHECK(nfeat == 13 && prob > 0.5 && prob < 1.0);
+      CHECK_RC(retold_explanation_features(&e, feats, 2, &nfeat, NULL), RETOLD_EBUFSIZE);
+      CHECK(feats[0].name != NULL && strcmp(feats[0].name, "jaccard") == 0 && feats[0].value > 0.5);
+      CHECK_RC(retold_explanation_features(&e, feats, 32, &nfeat, &prob), RETOLD_OK);
+      for (k = 0; k < nfeat; ++k) {
+        sum += feats[k].contribution;
+        has_cosine |= strcmp(feats[k].name, "cosine") == 0 && feats[k].value > 0.5;
+      }
+      CHECK(has_cosine && sum == sum); /* every contribution is a number */
+      CHECK_RC(retold_explanation_features(NULL, feats, 32, &nfeat, &prob), RETOLD_EINVALID);
+      CHECK_RC(retold_explanation_features(&e, NULL, 32, &nfeat, &prob), RETOLD_EINVALID);
+    }
     retold_explanation_dispose(&e);
     CHECK(e.internal_ == NULL && e.shared_terms == NULL);
+    {
+      uint64_t nfeat = 0;
+      CHECK_RC(retold_explanation_features(&e, NULL, 0, &nfeat, NULL), RETOLD_EINVALID); /* disposed */
+    }
     CHECK_RC(retold_dedup_explain(d, "blog-rate", "football", &e), RETOLD_OK);
     CHECK(e.scores.decision == RETOLD_DECISION_REJECTED && e.scores.score < 0.5);
     retold_explanation_dispose(&e);

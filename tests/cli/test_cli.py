@@ -28,6 +28,11 @@ def run(*args, input=None, check=True):
     return p
 
 
+def summary_of(p):
+    """The --json summary: the whole of standard output is one JSON document."""
+    return json.loads(p.stdout)
+
+
 def clusters_of(stdout: bytes):
     return [json.loads(line) for line in stdout.decode().splitlines() if line.strip()]
 
@@ -139,9 +144,9 @@ def test_seeds_paraphrases_found():
     assert found >= 1, "no paraphrase of the sample corpus joined its story"
 
 
-def test_seed_output_fields_and_summary():
-    _, p = seed_run("--json")
-    summary = json.loads(p.stderr.decode().strip().splitlines()[-1])
+def test_seed_output_fields_and_summary(tmp_path):
+    _, p = seed_run("--json", "-o", tmp_path / "stories.jsonl")
+    summary = summary_of(p)
     assert summary["documents_read"] == 22 and summary["documents_added"] == 22
     assert summary["new_stories"] + summary["retellings"] == 22
     assert summary["skipped"]["total"] == 0
@@ -150,7 +155,7 @@ def test_seed_output_fields_and_summary():
     inside = summary["add_stage_seconds"]
     assert set(inside) == {"features", "embed", "candidates", "verify_cluster", "index_add"}
     assert inside["features"] > 0 and sum(inside.values()) <= summary["stage_seconds"]["add_batch"] + 0.01
-    c = clusters_of(p.stdout)[0]
+    c = clusters_of((tmp_path / "stories.jsonl").read_bytes())[0]
     assert {"cluster_id", "representative", "leader", "size", "members"} <= c.keys()
     assert {"id", "timestamp", "source", "score", "jaccard", "decided_by"} <= c["members"][0].keys()
 
@@ -193,7 +198,7 @@ def test_incremental_equals_all_at_once(corpus, tmp_path, index):
     day2 = write_jsonl(tmp_path / "day2.jsonl", docs[half:])
     run("dedup", day1, "--state", tmp_path / "inc", "-q", "-o", "none", *INDEXES[index])
     p2 = run("dedup", day2, "--state", tmp_path / "inc", "-q", "--json", "-o", "none", *INDEXES[index])
-    assert json.loads(p2.stderr.decode().splitlines()[-1])["state_loaded"] is True
+    assert summary_of(p2)["state_loaded"] is True
     run("dedup", path, "--state", tmp_path / "once", "-q", "-o", "none", *INDEXES[index])
     inc = run("export", "--state", tmp_path / "inc").stdout
     once = run("export", "--state", tmp_path / "once").stdout
@@ -235,7 +240,7 @@ def test_cluster_ids_stable_across_nights(corpus, tmp_path):
 def test_duplicate_id_across_nights_is_skipped(tmp_path):
     run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "-q", "-o", "none")
     p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "--json", "-o", "none")
-    s = json.loads(p.stderr.decode().splitlines()[-1])
+    s = summary_of(p)
     assert s["skipped"]["by_reason"] == {"duplicate_id": 22}
     assert b"corpus.jsonl:1: skipped (duplicate_id)" in p.stderr
 
@@ -350,7 +355,7 @@ def test_bad_csv_records(tmp_path):
     err = p.stderr.decode()
     assert "bad.csv:3: skipped (malformed_csv)" in err
     assert "bad.csv:5: skipped (invalid_utf8)" in err
-    assert json.loads(err.splitlines()[-1])["documents_added"] == 2
+    assert summary_of(p)["documents_added"] == 2
     missing = tmp_path / "nocol.csv"
     missing.write_text("key,body\nx,some text\n")
     assert b"lacks the 'id' column" in run("dedup", missing, "-q", check=False).stderr or \
@@ -363,7 +368,7 @@ def test_line_longer_than_the_limit_is_skipped(tmp_path):
                      b'{"id": "short", "text": "a short report on the election result"}\n')
     p = run("dedup", path, "--max-line-bytes", "1000", "--json", "-o", "none")
     assert b"long.jsonl:1: skipped (too_large)" in p.stderr
-    assert json.loads(p.stderr.decode().splitlines()[-1])["documents_added"] == 1
+    assert summary_of(p)["documents_added"] == 1
 
 
 def test_missing_input_file_is_an_error():
@@ -451,7 +456,7 @@ def test_retention_evicts_old_documents(tmp_path):
     docs = make_corpus(n_stories=120, seed=3, span_days=60)
     path = write_jsonl(tmp_path / "d.jsonl", docs)
     p = run("dedup", path, "--retention-days", "30", "--state", tmp_path / "s", "--json", "-o", "none")
-    s = json.loads(p.stderr.decode().splitlines()[-1])
+    s = summary_of(p)
     newest = max(d["timestamp"] for d in docs)
     keep = sum(d["timestamp"] >= newest - 30 * 86400 for d in docs)
     assert s["evicted"] == len(docs) - keep > 0
@@ -512,11 +517,11 @@ def test_byte_order_mark_and_crlf_are_accepted(tmp_path):
     j = tmp_path / "bom.jsonl"
     j.write_bytes(b'\xef\xbb\xbf{"id": "a", "text": "a report on the storm"}\r\n{"id": "b", "text": "another one"}\r\n')
     p = run("dedup", j, "--json", "-o", "none")
-    assert json.loads(p.stderr.decode().splitlines()[-1])["documents_added"] == 2
+    assert summary_of(p)["documents_added"] == 2
     c = tmp_path / "bom.csv"
     c.write_bytes(b'\xef\xbb\xbfid,text\r\na,"a report on the storm"\r\n')
     p = run("dedup", c, "--json", "-o", "none")
-    assert json.loads(p.stderr.decode().splitlines()[-1])["documents_added"] == 1
+    assert summary_of(p)["documents_added"] == 1
 
 
 def test_output_to_a_fifo_writes_in_place(tmp_path):

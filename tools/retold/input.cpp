@@ -108,10 +108,20 @@ class line_source {
   }
 
   std::uint64_t line_number() const noexcept { return line_no_; }
-  // Bytes of the underlying file consumed so far (compressed bytes for gzip input).
+  // Bytes of the underlying file consumed by the lines returned so far, not counting what sits
+  // read ahead in buf_ (or in zlib's buffers). Exact for plain input; for gzip, the compressed
+  // offset scaled by the share of the decompressed bytes consumed (an estimate).
   std::uint64_t offset() const {
+    const auto out = ::gztell(gz_);  // bytes handed to buf_ so far (decompressed)
+    if (out <= 0) return 0;
+    const auto delivered = static_cast<std::uint64_t>(out);
+    const std::uint64_t unread = end_ - pos_;
+    const std::uint64_t used = delivered > unread ? delivered - unread : 0;
+    if (::gzdirect(gz_)) return used;
     const auto off = ::gzoffset(gz_);
-    return off < 0 ? 0 : static_cast<std::uint64_t>(off);
+    if (off <= 0) return 0;
+    return static_cast<std::uint64_t>(static_cast<double>(off) * static_cast<double>(used) /
+                                      static_cast<double>(delivered));
   }
 
  private:

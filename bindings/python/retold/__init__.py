@@ -11,7 +11,7 @@ The shared library libretold_c.so.0 is loaded from $RETOLD_LIBRARY when set, els
 package's directory, else from the system's library path.
 """
 from . import _native
-from ._dedup import (AddResult, Cluster, Deduplicator, Document, Explanation, Match, Member,
+from ._dedup import (AddResult, Cluster, Deduplicator, Document, Explanation, Feature, Match, Member,
                      Scores, Signature, Stats)
 from ._errors import (BufferTooSmallError, ClosedError, ConflictError, CorruptedStateError,
                       DuplicateIdError,
@@ -38,7 +38,7 @@ def library_version_number() -> int:
 __all__ = [
     "AddResult", "BufferTooSmallError", "ClosedError", "Cluster", "ConflictError",
     "CorruptedStateError",
-    "Deduplicator", "Document", "DuplicateIdError", "Explanation", "IncompatibleError",
+    "Deduplicator", "Document", "DuplicateIdError", "Explanation", "Feature", "IncompatibleError",
     "InternalError", "InvalidArgumentError", "InvalidUtf8Error", "Match", "Member",
     "NotFoundError", "OutOfMemoryError", "ParseError", "RetoldError", "RetoldIOError", "Scores",
     "Signature", "Stats", "TooLargeError", "library_path", "library_version",

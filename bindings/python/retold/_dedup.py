@@ -92,10 +92,22 @@ class Cluster:
 
 
 @dataclass(frozen=True)
+class Feature:
+    """One feature of a pair's evidence: its value and how far it moved the match model's log-odds."""
+    name: str
+    value: float
+    contribution: float
+
+
+@dataclass(frozen=True)
 class Explanation:
     scores: Scores
     shared_terms: Tuple[str, ...]
     shared_passage: str
+    #: the evidence, feature by feature (include/retold/verify.hpp: match_feature), in model order
+    features: Tuple[Feature, ...] = ()
+    #: the learned match model's probability that the two are one story
+    probability: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -677,7 +689,12 @@ class Deduplicator:
                 if rc:
                     raise error_for(rc)
                 terms = tuple(e.shared_terms[i].decode() for i in range(e.shared_term_count))
-                return Explanation(_scores(e.scores), terms, e.shared_passage.decode())
+                feats = (N.Feature * 64)()
+                count, prob = c_uint64(0), c_double(0.0)
+                check(_lib.retold_explanation_features(byref(e), feats, 64, byref(count), byref(prob)))
+                features = tuple(Feature(feats[i].name.decode(), feats[i].value, feats[i].contribution)
+                                 for i in range(count.value))
+                return Explanation(_scores(e.scores), terms, e.shared_passage.decode(), features, prob.value)
             finally:
                 _lib.retold_explanation_dispose(byref(e))
         finally:

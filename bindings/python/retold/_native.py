@@ -168,6 +168,10 @@ class Explanation(Structure):
     ]
 
 
+class Feature(Structure):
+    _fields_ = [("name", c_char_p), ("value", c_double), ("contribution", c_double)]
+
+
 class Stats(Structure):
     _fields_ = [
         ("documents", c_uint64),
@@ -204,6 +208,8 @@ _PROTOTYPES = {
     "retold_match_list_dispose": (None, [POINTER(MatchList)]),
     "retold_cluster_list_dispose": (None, [POINTER(ClusterList)]),
     "retold_explanation_dispose": (None, [POINTER(Explanation)]),
+    "retold_explanation_features": (c_int, [POINTER(Explanation), POINTER(Feature), c_uint64, POINTER(c_uint64),
+                                            POINTER(c_double)]),
     "retold_dedup_new": (c_int, [POINTER(DedupP), POINTER(DedupOptions)]),
     "retold_dedup_free": (None, [DedupP]),
     "retold_dedup_add": (c_int, [DedupP, POINTER(Document), POINTER(AddResult)]),

@@ -262,3 +262,17 @@ def test_context_manager_close_and_garbage_collection():
     with pytest.raises(retold.InvalidArgumentError):
         retold.Deduplicator(jaccard_threshold=2.0)
     gc.collect()
+
+
+def test_explain_gives_every_feature_and_its_contribution(dedup):
+    dedup.add("blog", RATE, timestamp=1000, source="Blog")
+    dedup.add("wire", RATE_COPY, timestamp=900, source="Wire", title="Examplestan raises rates")
+    dedup.add("football", FOOTBALL, timestamp=2000)
+    same = dedup.explain("blog", "wire")
+    names = [f.name for f in same.features]
+    assert names[:3] == ["jaccard", "containment", "cosine"] and len(names) == 13
+    assert 0.5 < same.probability < 1.0
+    assert dict((f.name, f.value) for f in same.features)["jaccard"] == pytest.approx(same.scores.jaccard)
+    other = dedup.explain("blog", "football")
+    assert other.probability < same.probability
+    assert sum(f.contribution for f in other.features) < sum(f.contribution for f in same.features)
