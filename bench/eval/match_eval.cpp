@@ -3,6 +3,7 @@
 
 #include "stats.hpp"
 
+#include <retold/dedup.hpp>
 #include <retold/sketch.hpp>
 #include <retold/text.hpp>
 
@@ -346,6 +347,38 @@ std::vector<match_figure> evaluate_model(const std::vector<evidence_row>& rows, 
                    double(fp), nan, "", 0});
   }
   return out;
+}
+
+streaming_figure streaming_sts(const std::filesystem::path& data) {
+  const auto dev = read_sts(data, "dev");
+  retold::deduplicator_options o;
+  o.normalize.replace_invalid_utf8 = true;
+  o.decision = retold::match_decision::rule;  // the decision does not change stored embeddings
+  retold::deduplicator d(o);
+  std::unordered_map<std::string, std::string> id_of;
+  std::vector<std::pair<std::string, std::string>> ids;
+  std::vector<retold::document> batch;
+  auto id_for = [&](const std::string& text) {
+    auto [it, fresh] = id_of.emplace(text, "t" + std::to_string(id_of.size()));
+    if (fresh) batch.push_back(retold::document{.id = it->second, .text = it->first});
+    return it->second;
+  };
+  for (const auto& p : dev) {
+    const std::string a = id_for(p.a);
+    const std::string b = id_for(p.b);
+    ids.emplace_back(a, b);
+  }
+  d.add_batch(batch);
+  std::vector<double> c, g;
+  for (std::size_t i = 0; i < dev.size(); ++i) {
+    c.push_back(d.explain(ids[i].first, ids[i].second).scores.cosine);
+    g.push_back(dev[i].label);
+  }
+  streaming_figure f;
+  f.spearman = 100 * spearman(c, g);
+  f.frequency_documents = d.stats().frequency_documents;
+  f.documents = batch.size();
+  return f;
 }
 
 }  // namespace retold_eval

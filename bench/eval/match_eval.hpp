@@ -51,4 +51,15 @@ void write_evidence_csv(const std::vector<evidence_row>& rows, std::ostream& out
 std::vector<match_figure> evaluate_model(const std::vector<evidence_row>& rows, const retold::match_model& model,
                                          std::ostream& notes);
 
+/// STS-B dev through retold::deduplicator as a stream: both texts of each pair are added in file
+/// order, and the pair's cosine is that of the stored embeddings (document frequencies of the
+/// documents before each one, as the deduplicator refreshes them). Spearman x100 with the gold
+/// scores, and the number of documents the frequencies covered at the end.
+struct streaming_figure {
+  double spearman = 0;
+  std::uint64_t frequency_documents = 0;
+  std::size_t documents = 0;
+};
+streaming_figure streaming_sts(const std::filesystem::path& data);
+
 }  // namespace retold_eval

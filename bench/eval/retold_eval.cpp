@@ -395,6 +395,12 @@ int main(int argc, char** argv) {
     }
     for (const auto& f : evaluate_model(evidence, retold::match_model::builtin(), notes))
       rows.push_back({f.dataset, f.metric, f.value, f.floor, f.target, f.decimals});
+    const auto st = streaming_sts(root);
+    rows.push_back({"STS-B dev, streamed through retold::deduplicator",
+                    "Spearman x100 of the stored embeddings' cosine (frequencies as refreshed while adding; " +
+                        std::to_string(st.frequency_documents) + " of " + std::to_string(st.documents) +
+                        " documents covered at the end)",
+                    st.spearman, nan, "", 1});
   }
   // ---- retold::deduplicator itself (its own candidates, decision and clustering), defaults; then
   // the threshold rule for contrast (informational)

@@ -165,6 +165,11 @@ struct deduplicator_stats {
   std::uint64_t documents_added_total = 0;  ///< including removed and evicted ones
   std::uint64_t documents_removed_total = 0;
   std::size_t memory_bytes = 0;             ///< estimate of the state held in memory
+  /// Documents whose terms are in the built-in embedder's document frequencies (0 in other
+  /// modes). Frequencies are refreshed in epochs so that an embedding depends only on how many
+  /// documents came before it, never on batching: the newest documents (at most 256 until 4,096
+  /// are stored, then at most 4,096) wait for the next refresh.
+  std::uint64_t frequency_documents = 0;
   add_stage_seconds add_seconds;            ///< where add calls spent their time
 };
 

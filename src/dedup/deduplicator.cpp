@@ -78,13 +78,15 @@ double seconds_since(stage_clock::time_point t) {
 
 }  // namespace
 
-std::uint64_t embed_epoch_boundary(std::uint64_t observed) noexcept {
+std::uint64_t embed_epoch_boundary(std::uint64_t observed, bool coarse) noexcept {
   constexpr std::uint64_t epoch = 4096;
-  if (observed < epoch) {
+  const std::uint64_t early = coarse ? epoch : 256;  // doubling up to here, then steps of it
+  if (observed < early) {
     std::uint64_t b = 1;
     while (b <= observed) b <<= 1;
     return b;
   }
+  if (observed < epoch) return (observed / early + 1) * early;
   return (observed / epoch + 1) * epoch;
 }
 
@@ -210,7 +212,7 @@ void deduplicator::impl::note_observed(doc_features& f) {
   if (opts.embedding != embedding_mode::builtin) return;
   pending_terms.push_back(std::move(f.terms));
   const std::uint64_t observed = embedder->documents_observed();
-  if (observed + pending_terms.size() >= embed_epoch_boundary(observed)) {
+  if (observed + pending_terms.size() >= embed_epoch_boundary(observed, coarse_epochs)) {
     for (const auto& t : pending_terms) embedder->observe(t);
     pending_terms.clear();
   }
@@ -466,7 +468,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
     std::uint64_t room = impl::max_segment - std::min(open, impl::max_segment);
     const std::uint64_t observed_before = s.embedder ? s.embedder->documents_observed() : 0;
     if (s.opts.embedding == embedding_mode::builtin)
-      room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed_before) - observed_before - s.pending_terms.size());
+      room = std::min<std::uint64_t>(room, embed_epoch_boundary(observed_before, s.coarse_epochs) - observed_before - s.pending_terms.size());
     if (room == 0) {  // cannot happen (a full segment is closed at once); kept as a guard
       if (open == 0) throw error(errc::internal, "add_batch: the DF epoch bookkeeping leaves no room for a document");
       s.close_segment(lock);
@@ -816,6 +818,7 @@ deduplicator_stats deduplicator::stats() const {
                              std::size_t{s.dim} * 4 * 2 /* our copy + the index */ + 96 /* id, maps */);
   for (const auto& t : s.texts) st.memory_bytes += t.capacity();
   for (const auto& k : s.sketches) st.memory_bytes += k.memory_bytes();
+  st.frequency_documents = s.embedder ? s.embedder->documents_observed() : 0;
   return st;
 }
 

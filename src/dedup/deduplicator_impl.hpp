@@ -61,6 +61,7 @@ struct deduplicator::impl {
   // last refresh wait here, so an embedding depends only on how many documents came before it,
   // never on how they were batched.
   std::vector<term_counts> pending_terms;
+  bool coarse_epochs = false;  // a state saved before format 3: the old epoch schedule continues
 
   // The open segment (see add_batch): slots >= open_from are stored (LSH, vectors, stories) but
   // not yet in the vector index; candidates among them are found by exact cosine. The segment
@@ -130,7 +131,10 @@ struct deduplicator::impl {
 };
 
 /// The number of documents whose frequencies are in force once `observed` documents have been
-/// folded in: 1, 2, 4, ... up to 4096, then every 4096.
-std::uint64_t embed_epoch_boundary(std::uint64_t observed) noexcept;
+/// folded in: 1, 2, 4, ... 256, then every 256 up to 4096, then every 4096.
+/// With `coarse` (states saved before format 3), the early epochs keep doubling up to 4096 (a
+/// frequency lag of up to half the corpus); otherwise they double up to 256 and then come every
+/// 256 documents until 4096 (a lag of at most 256 documents early on).
+std::uint64_t embed_epoch_boundary(std::uint64_t observed, bool coarse = false) noexcept;
 
 }  // namespace retold

@@ -341,13 +341,14 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   }
   impl& s = *st;
   if (embedder) s.embedder = std::move(embedder);
+  s.coarse_epochs = parts[4].version < 3;  // saved before the finer early DF epochs
   const std::uint64_t pending = re.u64();
   if (pending > re.remaining()) re.fail("pending document count is larger than the file");
   for (std::uint64_t i = 0; i < pending; ++i) s.pending_terms.push_back(read_terms(re));
   re.expect_end();
   if (s.embedder) {  // a save never leaves a whole epoch pending: it is folded in when it fills
     const std::uint64_t observed = s.embedder->documents_observed();
-    if (pending >= embed_epoch_boundary(observed) - observed)
+    if (pending >= embed_epoch_boundary(observed, s.coarse_epochs) - observed)
       re.fail(std::to_string(pending) + " pending documents fill the DF epoch after " + std::to_string(observed));
   }
 
