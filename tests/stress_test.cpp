@@ -29,11 +29,11 @@
 //    clusters() is internally consistent (ids increasing, leader first, every id once, no story
 //    mixing actors) and that queries by one actor's text or vector only ever match that actor.
 //  * Saves and loads. A saver thread saves the shared deduplicator into one of three directories
-//    in turn (the one the loader has finished with), noting
-//    for each actor how many of its mutating calls had returned before the save began (lo) and
-//    how many had begun when it returned (hi). A loader thread loads each into a second
-//    deduplicator, checks it is internally consistent (clusters() vs cluster_of, contains, stats
-//    counts), adds to and queries the loaded copy, and keeps its stories. Afterwards every
+//    in turn (one the loader has finished with), noting for each actor how many of its mutating
+//    calls had returned before the save began (lo) and how many had begun when it returned (hi).
+//    A loader thread loads each into a second deduplicator, checks it is internally consistent
+//    (clusters() vs cluster_of, cluster, contains, stats counts), adds a document to the loaded
+//    copy, and keeps its stories. Afterwards every
 //    snapshot must equal, for each actor, its model after some k of its calls, lo <= k <= hi, and
 //    the cut must be consistent across actors (every story opened before one the snapshot holds
 //    was opened before the save).

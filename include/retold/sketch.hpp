@@ -8,6 +8,8 @@
 //               sample; the hash is the top half of the built-in embedder's word term hash, so the
 //               embedder's document frequencies weight it by rarity at scoring time);
 //   - bigrams:  the `bigrams` smallest hashes of distinct adjacent word pairs;
+//   - trigrams: the `trigrams` smallest hashes of distinct runs of three words (a retelling keeps
+//               passages of its source, a follow-up report of the same story does not);
 //   - numbers:  the `numbers` smallest hashes of the numbers in the raw text, decimal digits of
 //               any script folded to ASCII, a '.' or ',' between two digits kept inside one number
 //               and dropped ("1,000" and "1000" agree; "3.2" is 32, not 3 and 2);
@@ -19,8 +21,8 @@
 // distinct words. Two samples taken with the same hash are comparable exactly below the smaller
 // of their two largest values, which gives unbiased overlap and containment estimates.
 //
-// Memory: 8 bytes + 4 per value kept + the vector's 24 bytes; at the defaults at most 776 bytes
-// of values (news articles reach the caps; a 20-word sentence keeps about 60 values).
+// Memory: 14 bytes + 4 per value kept + the vector's 24 bytes; at the defaults at most 1,088 bytes
+// of values (news articles reach the caps; a 20-word sentence keeps about 80 values).
 #pragma once
 
 #include <retold/export.hpp>
@@ -40,6 +42,7 @@ struct sketch_options {
   std::uint32_t numbers = 16;      ///< 0 .. 255
   std::uint32_t names = 32;        ///< 0 .. 255
   std::uint32_t title_words = 16;  ///< 0 .. 255
+  std::uint32_t trigrams = 64;     ///< 0 .. 255
   /// Seed of the word hashes: the built-in embedder's seed, so that sketch words can be looked up
   /// in its document frequencies (tfidf_embedder_options::seed).
   std::uint64_t seed = 0x72657430656d6264ULL;
@@ -50,14 +53,14 @@ struct sketch_options {
 RETOLD_API void validate(const sketch_options& opts);
 
 /// The kinds of values a sketch holds, in storage order.
-enum class sketch_part : std::uint8_t { words = 0, bigrams = 1, numbers = 2, names = 3, title = 4 };
-inline constexpr std::size_t sketch_parts = 5;
+enum class sketch_part : std::uint8_t { words = 0, bigrams = 1, numbers = 2, names = 3, title = 4, trigrams = 5 };
+inline constexpr std::size_t sketch_parts = 6;
 
 /// One document's sketch. Value type; const members are thread-safe.
 struct doc_sketch {
   std::uint32_t shingles = 0;  ///< distinct shingles of the signature's set
   std::uint32_t words = 0;     ///< distinct normalized words
-  std::uint8_t counts[sketch_parts] = {0, 0, 0, 0, 0};  ///< values kept per part
+  std::uint8_t counts[sketch_parts] = {0, 0, 0, 0, 0, 0};  ///< values kept per part
   std::vector<std::uint32_t> values;  ///< the parts one after another, each sorted ascending
 
   /// The sorted values of one part (a view into `values`: valid while the sketch is unchanged).
@@ -79,7 +82,7 @@ RETOLD_API doc_sketch make_sketch(std::string_view raw_text, std::string_view no
 /// hash with the same seed). Thread-safe.
 RETOLD_API std::uint32_t sketch_word_hash(std::string_view normalized_word, std::uint64_t seed) noexcept;
 
-/// Appends a sketch to `out` in a fixed little-endian layout (u32 shingles, u32 words, 5 x u8
+/// Appends a sketch to `out` in a fixed little-endian layout (u32 shingles, u32 words, 6 x u8
 /// counts, values as u32); the inverse is parse_sketch. Thread-safe.
 RETOLD_API void serialize_sketch(const doc_sketch& s, std::vector<std::uint8_t>& out);
 /// Reads one sketch at `pos` of `bytes`, advancing `pos`. errc::corrupted_state when truncated,

@@ -101,8 +101,9 @@ enum class match_feature : std::uint8_t {
   title_overlap = 10,     ///< Jaccard of the title words (0 when either has no title)
   length_ratio = 11,      ///< ln(distinct words of the shorter / of the longer), <= 0
   short_text = 12,        ///< 1 / (1 + distinct words of the shorter / 40): 1 for a headline, ~0.1 for an article
+  trigram_containment = 13, ///< share of the shorter text's runs of three words in the longer (kept passages)
 };
-inline constexpr std::size_t match_feature_count = 13;
+inline constexpr std::size_t match_feature_count = 14;
 
 /// Stable snake_case name of a feature ("word_containment", ...). Thread-safe; static string.
 RETOLD_API const char* match_feature_name(match_feature f) noexcept;
@@ -133,18 +134,25 @@ struct feature_contribution {
   double contribution = 0.0;
 };
 
-/// The learned decision: P(same story) = 1 / (1 + exp(-(intercept + sum_k w_k (t_k - mean_k)))),
-/// whose terms t_k are each feature times (1 - short_text) (its article part), then each feature
-/// times short_text (its sentence part), so that sentences weigh the evidence differently from
-/// articles. Agreement features have weights >= 0: more agreement never lowers the probability.
-/// builtin() is the model fitted by tools/train_match_model.py (coefficients in
-/// src/verify/match_model_coefficients.inc, with the command that reproduces them). Plain value;
-/// const members are pure and thread-safe.
+/// The learned decision: gradient-boosted regression trees on the log-odds,
+///   P(same story) = 1 / (1 + exp(-(base + learning_rate * sum over trees of the leaf reached))),
+/// fitted by tools/train_match_model.py on the training parts of the labelled data. Agreement
+/// features are monotone (more agreement never lowers the probability). builtin() is the model
+/// shipped with this build (src/verify/match_model_coefficients.inc, with the command that
+/// reproduces it). Value type; const members are pure and thread-safe.
 struct match_model {
-  double intercept = 0.0;
-  static constexpr std::size_t terms = 2 * match_feature_count;
-  std::array<double, terms> weights{};
-  std::array<double, terms> means{};
+  /// One tree node. A split sends a pair left when its feature's value < threshold; every node
+  /// (leaves and splits) carries the value a leaf there would have, for explanations.
+  struct node {
+    std::int32_t feature = -1;  ///< a match_feature, or -1 for a leaf
+    double threshold = 0.0;
+    std::uint32_t left = 0, right = 0;  ///< indices into `nodes`
+    double value = 0.0;
+  };
+  double base = 0.0;
+  double learning_rate = 0.1;
+  std::vector<node> nodes;
+  std::vector<std::uint32_t> roots;  ///< the first node of each tree
   /// Default probability threshold: chosen on the training data for precision on English news.
   double threshold = 0.5;
 
@@ -152,8 +160,10 @@ struct match_model {
   RETOLD_API static const match_model& builtin() noexcept;
   /// P(same story) for this evidence, in (0, 1).
   RETOLD_API double probability(const pair_evidence& e) const noexcept;
-  /// Every feature's value and contribution to the log-odds (its own term and its short_text
-  /// product together), in feature order.
+  /// Every feature's value and its contribution to the log-odds, in feature order: along each
+  /// tree's path, the change of node value at a split is credited to the split's feature, so the
+  /// contributions add up to the log-odds minus that of a pair that reached no split (base plus
+  /// the roots' values).
   RETOLD_API std::vector<feature_contribution> contributions(const pair_evidence& e) const;
 };
 

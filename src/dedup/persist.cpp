@@ -59,6 +59,7 @@ void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u32(o.sketch.numbers);
   w.u32(o.sketch.names);
   w.u32(o.sketch.title_words);
+  w.u32(o.sketch.trigrams);
   w.u64(o.sketch.seed);
 }
 
@@ -111,6 +112,7 @@ deduplicator_options read_options(detail::byte_reader& r, std::uint32_t version)
     o.sketch.numbers = r.u32();
     o.sketch.names = r.u32();
     o.sketch.title_words = r.u32();
+    o.sketch.trigrams = r.u32();
     o.sketch.seed = r.u64();
   } else {
     // Saved before the learned decision existed: the state was built with the threshold rule.

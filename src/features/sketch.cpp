@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::uint64_t number_seed = 0x6e756d6265727321ULL;
 constexpr std::uint64_t bigram_mix = 0x9E3779B97F4A7C15ULL;
+constexpr std::uint64_t trigram_mix = 0xC2B2AE3D27D4EB4FULL;
 
 // Keeps the k smallest distinct values of `v`, sorted.
 void bottom_k(std::vector<std::uint32_t>& v, std::uint32_t k) {
@@ -165,6 +166,7 @@ void validate(const sketch_options& o) {
   check(o.numbers, "numbers");
   check(o.names, "names");
   check(o.title_words, "title_words");
+  check(o.trigrams, "trigrams");
 }
 
 std::uint32_t sketch_word_hash(std::string_view w, std::uint64_t seed) noexcept {
@@ -183,17 +185,21 @@ doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, s
                        std::uint32_t shingle_count, const sketch_options& opts) {
   doc_sketch s;
   s.shingles = shingle_count;
-  std::vector<std::uint32_t> words, bigrams, numbers, names, title_words;
-  std::uint32_t prev = 0;
-  bool has_prev = false;
+  std::vector<std::uint32_t> words, bigrams, numbers, names, title_words, trigrams;
+  std::uint32_t prev = 0, prev2 = 0;
+  std::size_t seen = 0;
   for_each_token(normalized, [&](std::string_view tok) {
     const std::uint32_t h = sketch_word_hash(tok, opts.seed);
     words.push_back(h);
-    if (has_prev)
+    if (seen >= 1)
       bigrams.push_back(static_cast<std::uint32_t>(
           detail::fmix64((std::uint64_t{prev} << 32 | h) ^ (opts.seed * bigram_mix)) >> 32));
+    if (seen >= 2)
+      trigrams.push_back(static_cast<std::uint32_t>(
+          detail::fmix64(detail::fmix64((std::uint64_t{prev2} << 32 | prev) ^ (opts.seed * trigram_mix)) ^ h) >> 32));
+    prev2 = prev;
     prev = h;
-    has_prev = true;
+    ++seen;
   });
   {
     std::vector<std::uint32_t> distinct = words;
@@ -210,8 +216,9 @@ doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, s
     }
     for_each_token(t, [&](std::string_view tok) { title_words.push_back(sketch_word_hash(tok, opts.seed)); });
   }
-  std::vector<std::uint32_t>* parts[sketch_parts] = {&words, &bigrams, &numbers, &names, &title_words};
-  const std::uint32_t caps[sketch_parts] = {opts.words, opts.bigrams, opts.numbers, opts.names, opts.title_words};
+  std::vector<std::uint32_t>* parts[sketch_parts] = {&words, &bigrams, &numbers, &names, &title_words, &trigrams};
+  const std::uint32_t caps[sketch_parts] = {opts.words,  opts.bigrams,     opts.numbers,
+                                            opts.names,  opts.title_words, opts.trigrams};
   std::size_t total = 0;
   for (std::size_t k = 0; k < sketch_parts; ++k) {
     bottom_k(*parts[k], caps[k]);
@@ -251,7 +258,8 @@ doc_sketch parse_sketch(std::span<const std::uint8_t> b, std::size_t& pos, const
   s.shingles = u32();
   s.words = u32();
   if (b.size() - pos < sketch_parts) fail("truncated");
-  const std::uint32_t caps[sketch_parts] = {opts.words, opts.bigrams, opts.numbers, opts.names, opts.title_words};
+  const std::uint32_t caps[sketch_parts] = {opts.words,  opts.bigrams,     opts.numbers,
+                                            opts.names,  opts.title_words, opts.trigrams};
   std::size_t total = 0;
   for (std::size_t k = 0; k < sketch_parts; ++k) {
     s.counts[k] = b[pos++];

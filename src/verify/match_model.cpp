@@ -83,6 +83,7 @@ const char* match_feature_name(match_feature f) noexcept {
     case match_feature::title_overlap: return "title_overlap";
     case match_feature::length_ratio: return "length_ratio";
     case match_feature::short_text: return "short_text";
+    case match_feature::trigram_containment: return "trigram_containment";
   }
   return "unknown";
 }
@@ -129,6 +130,11 @@ pair_evidence compute_evidence(const doc_sketch& a, const doc_sketch& b, const s
     set(match_feature::bigram_containment, ratio(o.shared, o.a));
   }
   {
+    const auto o = sample_overlap(s.part(sketch_part::trigrams), l.part(sketch_part::trigrams), so.trigrams,
+                                  [](std::uint32_t) { return 1.0; });
+    set(match_feature::trigram_containment, ratio(o.shared, o.a));
+  }
+  {
     const auto o = sample_overlap(a.part(sketch_part::numbers), b.part(sketch_part::numbers), so.numbers,
                                   [](std::uint32_t) { return 1.0; });
     if (o.a > 0 && o.b > 0) {
@@ -156,32 +162,48 @@ pair_evidence compute_evidence(const doc_sketch& a, const doc_sketch& b, const s
 }
 
 namespace {
-// Log-odds contribution of feature i: its article part (times 1 - short_text) and its sentence
-// part (times short_text).
-double term_of(const match_model& m, const pair_evidence& e, std::size_t i) noexcept {
-  const double s = e[match_feature::short_text];
-  const std::size_t k = i + match_feature_count;
-  return m.weights[i] * (e.values[i] * (1.0 - s) - m.means[i]) + m.weights[k] * (e.values[i] * s - m.means[k]);
+// Walks one tree for `e`, calling step(feature, value change) at each split taken; returns the
+// leaf's value.
+template <class F>
+double walk(const match_model& m, std::uint32_t root, const pair_evidence& e, F&& step) noexcept {
+  std::uint32_t n = root;
+  for (std::size_t guard = 0; guard < m.nodes.size(); ++guard) {
+    const auto& nd = m.nodes[n];
+    if (nd.feature < 0 || static_cast<std::size_t>(nd.feature) >= match_feature_count) return nd.value;
+    const std::uint32_t next = e.values[static_cast<std::size_t>(nd.feature)] < nd.threshold ? nd.left : nd.right;
+    if (next >= m.nodes.size()) return nd.value;
+    step(static_cast<std::size_t>(nd.feature), m.nodes[next].value - nd.value);
+    n = next;
+  }
+  return m.nodes[n].value;
 }
 }  // namespace
 
 double match_model::probability(const pair_evidence& e) const noexcept {
-  double x = intercept;
-  for (std::size_t i = 0; i < match_feature_count; ++i) x += term_of(*this, e, i);
+  double x = base;
+  for (std::uint32_t r : roots)
+    if (r < nodes.size()) x += learning_rate * walk(*this, r, e, [](std::size_t, double) {});
   return sigmoid(x);
 }
 
 std::vector<feature_contribution> match_model::contributions(const pair_evidence& e) const {
   std::vector<feature_contribution> out(match_feature_count);
-  for (std::size_t i = 0; i < match_feature_count; ++i)
-    out[i] = {static_cast<match_feature>(i), e.values[i], term_of(*this, e, i)};
+  for (std::size_t i = 0; i < match_feature_count; ++i) out[i] = {static_cast<match_feature>(i), e.values[i], 0.0};
+  for (std::uint32_t r : roots)
+    if (r < nodes.size())
+      walk(*this, r, e, [&](std::size_t f, double change) { out[f].contribution += learning_rate * change; });
   return out;
 }
 
 const match_model& match_model::builtin() noexcept {
   static const match_model m = [] {
-    match_model r;
 #include "verify/match_model_coefficients.inc"
+    match_model r;
+    r.base = model_base;
+    r.learning_rate = model_learning_rate;
+    r.threshold = model_threshold;
+    r.nodes.assign(std::begin(model_nodes), std::end(model_nodes));
+    r.roots.assign(std::begin(model_roots), std::end(model_roots));
     return r;
   }();
   return m;

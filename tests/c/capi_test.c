@@ -566,7 +566,7 @@ static void test_documents(void) {
       uint64_t k;
       int has_cosine = 0;
       CHECK_RC(retold_explanation_features(&e, NULL, 0, &nfeat, &prob), RETOLD_EBUFSIZE);
-      CHECK(nfeat == 13 && prob > 0.5 && prob < 1.0);
+      CHECK(nfeat == 14 && prob > 0.5 && prob < 1.0);
       CHECK_RC(retold_explanation_features(&e, feats, 2, &nfeat, NULL), RETOLD_EBUFSIZE);
       CHECK(feats[0].name != NULL && strcmp(feats[0].name, "jaccard") == 0 && feats[0].value > 0.5);
       CHECK_RC(retold_explanation_features(&e, feats, 32, &nfeat, &prob), RETOLD_OK);

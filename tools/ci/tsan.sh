@@ -5,8 +5,9 @@
 #      vector index's, LSH's and normalizer's multi-threaded tests, every store test, the stress
 #      test tests/stress_test.cpp, the C ABI's capi.concurrency),
 #   2. the kill-during-save test (label `crash`; it times its kills from a calibrating run),
-#   3. the CLI's parallel paths: the end-to-end tests that compare --threads 1 and 2, and a
-#      generated two-night corpus run with --threads 2 and with --threads 1 (same stories),
+#   3. the CLI's parallel paths: the end-to-end tests that compare --threads 1 and 2, run nights
+#      incrementally, kill a run, or start two writers at once; and a generated two-night corpus
+#      run with --threads 2 and with --threads 1 (the same stories),
 #   4. the Python binding's thread tests, the interpreter preloaded with libtsan.
 # Any report fails the stage (halt_on_error, exit code 66). The C++ and C tests run with no
 # suppressions; the Python stage uses tools/tsan.supp (one entry, its reason written there).
@@ -47,7 +48,7 @@ python=/usr/bin/python3
 
 step "CLI: end-to-end tests of the parallel paths"
 RETOLD_BIN="$bin" RETOLD_SEEDS_DIR="$root/seeds" "$python" -m pytest -q -p no:cacheprovider \
-  "$root/tests/cli/test_cli.py" -k "threads or incremental or cluster_ids_stable or kill_during_dedup"
+  "$root/tests/cli/test_cli.py" -k "threads or incremental or cluster_ids_stable or kill_during_dedup or writer"
 
 step "CLI: two nights of a generated corpus with --threads 2 and --threads 1"
 # test_cli.make_corpus: stories with copies and edits; ~5,000 documents cross the built-in

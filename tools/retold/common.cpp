@@ -45,7 +45,7 @@ std::string fmt_double(double v, int prec) {
 input_options finish_input_flags(common_input_flags& f) {
   if (f.inputs.empty()) f.inputs.push_back("-");
   f.in.format = f.format == "jsonl" ? input_format::jsonl : f.format == "csv" ? input_format::csv : input_format::automatic;
-  if (f.delimiter == "tab" || f.delimiter == "\\t") f.delimiter = "\t";
+  if (f.delimiter == "tab" || f.delimiter == "\\t") f.delimiter.assign(1, '\t');
   if (f.delimiter.size() != 1) throw error(errc::invalid_argument, "--csv-delimiter must be one character");
   f.in.csv_delimiter = f.delimiter[0];
   if (f.in.max_doc_bytes == 0) throw error(errc::invalid_argument, "--max-doc-bytes must be > 0");

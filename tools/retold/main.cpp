@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
                 "3 another writer holds --state, 4 no document read from standard input (nothing saved).");
   add_input_flags(dedup, df.input);
   dedup->add_option("--state", df.state, "State directory: loaded if present, saved back atomically at the end");
-  dedup->add_option("-o,--output", df.output, "Where to write the stories as JSONL ('-': stdout, 'none': nowhere)")
+  dedup->add_option("-o,--output", df.output,
+                    "Where to write the stories as JSONL ('-': stdout, 'none': nowhere; with --json, "
+                    "--summary - or --print-clusters only to an explicit FILE)")
       ->capture_default_str();
   dedup->add_option("--min-members", df.min_members, "Only write stories with at least this many members")
       ->capture_default_str();
@@ -121,6 +123,7 @@ int main(int argc, char** argv) {
                     "Outlets preferred as story representative, best first: one value, comma-separated "
                     "(A,B,C), or the option repeated")
       ->delimiter(',')
+      ->type_name("OUTLETS")
       ->allow_extra_args(false);  // a bare word after the list is an input file, not an outlet
   dedup->add_option("--decision", df.decision,
                     "How candidates are decided: model (the learned match model), rule (the thresholds below), "

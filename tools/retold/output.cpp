@@ -132,16 +132,16 @@ std::string describe_decision(const pair_scores& s, const scoring_rule& rule) {
   const double cosine = s.has_cosine ? std::max(0.0, s.cosine) : 0.0;
   std::string head;
   switch (s.decision) {
-    case decided_by::model: head = "p=" + fmt_double(s.score, 2); break;
-    case decided_by::jaccard: head = fmt_double(s.jaccard, 2); break;
-    case decided_by::cosine: head = fmt_double(s.cosine, 2); break;
+    case decided_by::model: head = "p=" + fmt_double(s.score, 3); break;
+    case decided_by::jaccard: head = fmt_double(s.jaccard, 3); break;
+    case decided_by::cosine: head = fmt_double(s.cosine, 3); break;
     case decided_by::combined:
-      head = fmt_double(rule.combined_weight_jaccard * s.jaccard + (1 - rule.combined_weight_jaccard) * cosine, 2);
+      head = fmt_double(rule.combined_weight_jaccard * s.jaccard + (1 - rule.combined_weight_jaccard) * cosine, 3);
       break;
-    case decided_by::rejected: head = fmt_double(s.score, 2); break;
+    case decided_by::rejected: head = fmt_double(s.score, 3); break;
   }
-  std::string o = head + " by " + decided_by_name(s.decision) + " (jaccard " + fmt_double(s.jaccard, 2);
-  if (s.has_cosine) o += ", cosine " + fmt_double(s.cosine, 2);
+  std::string o = head + " by " + decided_by_name(s.decision) + " (jaccard " + fmt_double(s.jaccard, 3);
+  if (s.has_cosine) o += ", cosine " + fmt_double(s.cosine, 3);
   return o + ")";
 }
 

@@ -53,8 +53,8 @@ std::size_t write_clusters(const deduplicator& d, output_sink& out, std::size_t 
                            const std::unordered_set<std::uint64_t>* only);
 
 /// How a member joined its story, for people: the value that decided, named by its decision,
-/// then the other scores: "p=0.93 by model (jaccard 0.31, cosine 0.80)", "0.45 by jaccard
-/// (jaccard 0.45, cosine 0.80)". Under the rule, `combined` is recomputed with `rule`'s weight.
+/// then both measures: "p=0.930 by model (jaccard 0.310, cosine 0.796)", "0.450 by jaccard
+/// (jaccard 0.450, cosine 0.796)". Under the rule, `combined` is recomputed with `rule`'s weight.
 std::string describe_decision(const pair_scores& s, const scoring_rule& rule);
 
 /// The stories with retellings (and at least `min_members` members) listed readably on stdout,

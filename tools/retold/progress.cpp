@@ -27,9 +27,11 @@ void progress_display::update(std::uint64_t docs, std::uint64_t bytes_done, bool
     std::string bar;
     if (frac >= 0) {
       const int width = 30, fill = static_cast<int>(frac * width);
-      bar = "[" + std::string(static_cast<std::size_t>(fill), '=') + (fill < width ? ">" : "") +
-            std::string(static_cast<std::size_t>(std::max(0, width - fill - 1)), ' ') + "] " +
-            fmt_double(frac * 100, 1) + "%  ";
+      bar.assign(1, '[');
+      bar.append(static_cast<std::size_t>(fill), '=');
+      if (fill < width) bar.push_back('>');
+      bar.append(static_cast<std::size_t>(std::max(0, width - fill - 1)), ' ');
+      bar += "] " + fmt_double(frac * 100, 1) + "%  ";
     }
     std::snprintf(line, sizeof line, "\r\033[K%s%s docs  %s docs/s%s", bar.c_str(), human_count(docs).c_str(),
                   human_count(static_cast<std::uint64_t>(rate)).c_str(), eta.c_str());
