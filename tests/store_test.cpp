@@ -665,3 +665,21 @@ TEST(DeduplicatorSave, ConcurrentSavesOfOneDeduplicatorNeverConflict) {
   EXPECT_EQ(errors.load(), 0);
   EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 20u);
 }
+
+// A directory that holds no state has nothing to lose: the state a deduplicator knew there was
+// deleted (or the directory's inode was reused by a new, empty directory), so its next save
+// writes afresh instead of reporting another writer.
+TEST(DeduplicatorSave, AStateDeletedUnderTheWriterIsSavedAfresh) {
+  temp_dir t;
+  const fs::path dir = t.path() / "state";
+  retold::deduplicator d(small_options());
+  add_docs(d, "x-", 3);
+  d.save(dir);
+  fs::remove_all(dir);
+  fs::create_directories(dir);  // often gets the same inode back
+  EXPECT_NO_THROW(d.save(dir));
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 3u);
+  fs::remove_all(dir);
+  EXPECT_NO_THROW(d.save(dir));  // gone altogether: created again
+  EXPECT_EQ(retold::deduplicator::load(dir).stats().documents, 3u);
+}

@@ -111,6 +111,7 @@ class RETOLD_API tfidf_embedder {
   tfidf_embedder_options opts_;
   std::vector<std::uint32_t> df_;
   std::uint64_t documents_ = 0;
+  float log_documents_ = 0.0f;  // ln(1 + documents_), kept with it: idf() is called per sampled word
 };
 
 /// Cosine of two vectors of equal length (they need not be normalized); 0 when either is zero

@@ -298,6 +298,7 @@ void tfidf_embedder::observe(const term_counts& doc) {
     if (c != UINT32_MAX) ++c;
   }
   ++documents_;
+  log_documents_ = logs().log1p(documents_);
 }
 
 void tfidf_embedder::forget(const term_counts& doc) {
@@ -307,12 +308,13 @@ void tfidf_embedder::forget(const term_counts& doc) {
     if (c != 0 && c != UINT32_MAX) --c;
   }
   if (documents_ > 0) --documents_;
+  log_documents_ = logs().log1p(documents_);
 }
 
 float tfidf_embedder::idf(std::uint64_t term) const noexcept {
   const int shift = 64 - static_cast<int>(opts_.df_buckets_log2);
   const auto& L = logs();
-  return L.log1p(documents_) - L.log1p(df_[term >> shift]) + 1.0f;
+  return log_documents_ - L.log1p(df_[term >> shift]) + 1.0f;
 }
 
 std::vector<float> tfidf_embedder::embed(const term_counts& doc) const {
@@ -330,7 +332,7 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
   std::fill(out.begin(), out.end(), 0.0f);
   const auto& L = logs();
   const int shift = 64 - static_cast<int>(opts_.df_buckets_log2);
-  const float log_n = L.log1p(documents_) + 1.0f;
+  const float log_n = log_documents_ + 1.0f;
   const float kind_w[4] = {opts_.word_weight, opts_.number_weight, opts_.char_weight, opts_.word_ngram_weight};
   const std::uint64_t dim = opts_.dimension;
   const std::uint64_t* terms = doc.terms.data();
@@ -417,6 +419,7 @@ tfidf_embedder tfidf_embedder::deserialize(std::span<const std::uint8_t> bytes) 
   }
   tfidf_embedder e(o);
   e.documents_ = r.u64();
+  e.log_documents_ = logs().log1p(e.documents_);
   const std::uint32_t nz = r.u32();
   if (nz > e.df_.size()) throw error(errc::corrupted_state, "tfidf_embedder state: too many counters");
   r.need(8 * std::size_t{nz});

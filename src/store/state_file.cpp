@@ -362,7 +362,10 @@ void check_precondition(const std::filesystem::path& dir, const save_preconditio
                                       " part file(s) of a saved state (its MANIFEST was lost)." + how_to_replace);
   }
   const std::uint64_t want = expected.value_or(0);
-  if (found == want) return;
+  // A directory that holds no state has nothing to lose: a save there is never a conflict (the
+  // state this deduplicator knew there was deleted, or the directory's inode was reused by a new,
+  // empty one).
+  if (found == want || found == 0) return;
   if (!expected)
     throw error(errc::conflict, "save: state directory " + dir.string() + " already holds a saved state (" +
                                     generation_text(found) +

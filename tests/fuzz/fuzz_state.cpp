@@ -99,7 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<retold::detail::state_part> parts;
     for (std::size_t i = 0; i < chunks.size() && i < 6; ++i) {
       const auto* p = reinterpret_cast<const std::uint8_t*>(chunks[i].data());
-      parts.push_back({retold_fuzz::kParts[i].name, retold_fuzz::kParts[i].kind, (versions >> i) & 1 ? 1u : 2u,
+      parts.push_back({retold_fuzz::kParts[i].name, retold_fuzz::kParts[i].kind, (versions >> i) & 1 ? retold_fuzz::kFormatVersion - 1 : retold_fuzz::kFormatVersion,
                        std::vector<std::uint8_t>(p, p + chunks[i].size())});
     }
     retold::detail::save_state_directory(dir, parts);

@@ -103,13 +103,13 @@ int main(int argc, char** argv) {
 
     // Payload form: the six payloads as load() reads them.
     std::vector<retold::detail::state_part> want;
-    for (const auto& p : retold_fuzz::kParts) want.push_back({p.name, p.kind, 2, {}});
+    for (const auto& p : retold_fuzz::kParts) want.push_back({p.name, p.kind, retold_fuzz::kFormatVersion, {}});
     const auto parts = retold::detail::load_state_directory(dir, want);
     std::vector<std::string> chunks;
     std::uint8_t versions = 0;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       chunks.emplace_back(parts[i].payload.begin(), parts[i].payload.end());
-      if (parts[i].version == 1) versions |= static_cast<std::uint8_t>(1u << i);
+      if (parts[i].version < retold_fuzz::kFormatVersion) versions |= static_cast<std::uint8_t>(1u << i);
     }
     const std::string body = retold_fuzz::join_chunks(chunks);
     write(out / "state" / (std::string(c.name) + ".payload"), std::string{'\x04', static_cast<char>(versions)} + body);

@@ -5,7 +5,8 @@
 //   flags bit 0 clear, "payload" form: the chunks are the payloads of the six state parts in
 //     load order (options, documents, signatures, vectors, embedder, clusters); the target writes
 //     them with the real container code (headers, checksums, MANIFEST), so mutations reach the
-//     payload parsers instead of dying at a checksum. Bit i of byte 1 set: part i is version 1.
+//     payload parsers instead of dying at a checksum. Bit i of byte 1 set: part i is of the
+//     previous format version (kFormatVersion - 1), else of the current one.
 //   flags bit 0 set, "raw" form: each chunk is "<file name>\0<file bytes>", written as is (the
 //     MANIFEST too), so the container and MANIFEST checks are fuzzed as well.
 //   flags bit 1: load with default-option overrides instead of none.
@@ -17,6 +18,9 @@
 #include <vector>
 
 namespace retold_fuzz {
+
+/// The deduplicator's state format version (src/dedup/persist.cpp): parts are written at it.
+inline constexpr std::uint32_t kFormatVersion = 3;
 
 inline constexpr std::string_view kSeparator = "\xffRTFZ\xfe";
 
