@@ -4,7 +4,7 @@
 // embeddings). Each candidate pair is described by its evidence (pair_evidence: Jaccard and
 // containment of the shingle sets, cosine and how unusual it is in this corpus, rarity-weighted
 // word overlap, agreement of numbers and names, titles, lengths) and decided by the learned
-// match_model: a logistic regression fitted offline on the training parts of real labelled data
+// match_model: gradient-boosted trees fitted offline on the training parts of real labelled data
 // (tools/train_match_model.py, docs/evaluation.md), whose probability is the match score. The
 // earlier threshold rule (scoring_rule: Jaccard or cosine or their combination) stays available.
 #pragma once
