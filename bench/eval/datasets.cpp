@@ -192,24 +192,35 @@ std::vector<text_pair> read_semeval(const fs::path& data) {
   return out;
 }
 
-std::vector<text_pair> read_counter(const fs::path& data) {
+// The (agency source, derived story) file pairs of COUNTER in pair order: NNNN.xml and NNNNp.xml
+// (one is NNNNP.xml); a source without its derived story is left out.
+static std::vector<std::pair<fs::path, fs::path>> counter_files(const fs::path& data) {
   const fs::path dir = data / "counter" / "COUNTER";
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(dir))
     if (e.path().extension() == ".xml") files.push_back(e.path());
   std::sort(files.begin(), files.end());
+  std::vector<std::pair<fs::path, fs::path>> out;
+  for (const auto& p : files) {
+    const std::string stem = p.stem().string();
+    if (stem.size() != 4) continue;
+    fs::path derived = dir / (stem + "p.xml");
+    if (!fs::exists(derived)) derived = dir / (stem + "P.xml");
+    if (!fs::exists(derived)) continue;
+    out.emplace_back(p, derived);
+  }
+  return out;
+}
+
+std::vector<text_pair> read_counter(const fs::path& data) {
   auto read_doc = [](const fs::path& p, std::string* cls) {
     const std::string s = slurp(p);
     if (cls) *cls = attribute(s, "classification");
     return xml_unescape(between(s, "<headline", "</headline>")) + "\n" + xml_unescape(between(s, "<body", "</body>"));
   };
   std::vector<text_pair> out;
-  for (const auto& p : files) {
+  for (const auto& [p, derived] : counter_files(data)) {
     const std::string stem = p.stem().string();
-    if (stem.size() != 4) continue;  // the source; its derived story is NNNNp (one is NNNNP)
-    fs::path derived = dir / (stem + "p.xml");
-    if (!fs::exists(derived)) derived = dir / (stem + "P.xml");
-    if (!fs::exists(derived)) continue;
     text_pair tp;
     tp.a = read_doc(p, &tp.group);
     tp.b = read_doc(derived, nullptr);
@@ -238,11 +249,6 @@ std::int64_t parse_newsdate(const std::string& s) {
 }  // namespace
 
 std::vector<counter_document> read_counter_documents(const fs::path& data) {
-  const fs::path dir = data / "counter" / "COUNTER";
-  std::vector<fs::path> files;
-  for (const auto& e : fs::directory_iterator(dir))
-    if (e.path().extension() == ".xml") files.push_back(e.path());
-  std::sort(files.begin(), files.end());
   auto read_doc = [](const fs::path& p, bool source) {
     const std::string s = slurp(p);
     counter_document d;
@@ -258,12 +264,7 @@ std::vector<counter_document> read_counter_documents(const fs::path& data) {
     return d;
   };
   std::vector<counter_document> out;
-  for (const auto& p : files) {
-    const std::string stem = p.stem().string();
-    if (stem.size() != 4) continue;  // the source; its derived story is NNNNp (one is NNNNP)
-    fs::path derived = dir / (stem + "p.xml");
-    if (!fs::exists(derived)) derived = dir / (stem + "P.xml");
-    if (!fs::exists(derived)) continue;
+  for (const auto& [p, derived] : counter_files(data)) {
     out.push_back(read_doc(p, true));
     out.push_back(read_doc(derived, false));
   }

@@ -15,6 +15,8 @@
 // (candidate count); a difference is reported in the notes.
 #include "dedup_eval.hpp"
 
+#include "stats.hpp"
+
 #include "datasets.hpp"
 
 #include <retold/shingle.hpp>
@@ -57,23 +59,7 @@ std::string clip(std::string_view s, std::size_t n) {
   return std::string(s.substr(0, e)) + "...";
 }
 
-double ari(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
-  std::map<std::pair<std::uint64_t, std::uint64_t>, double> nij;
-  std::map<std::uint64_t, double> ai, bj;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    nij[{a[i], b[i]}] += 1;
-    ai[a[i]] += 1;
-    bj[b[i]] += 1;
-  }
-  auto c2 = [](double x) { return x * (x - 1) / 2; };
-  double sij = 0, sa = 0, sb = 0;
-  for (auto& [k, v] : nij) sij += c2(v);
-  for (auto& [k, v] : ai) sa += c2(v);
-  for (auto& [k, v] : bj) sb += c2(v);
-  const double expected = sa * sb / c2(double(a.size()));
-  const double maxv = 0.5 * (sa + sb);
-  return maxv == expected ? 1.0 : (sij - expected) / (maxv - expected);
-}
+double ari(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) { return adjusted_rand_index(a, b); }
 
 std::vector<std::uint64_t> word5_set(std::string_view raw, const retold::normalize_options& n) {
   auto s = retold::shingle_hashes(retold::normalize(raw, n), {retold::shingle_kind::word, 5});

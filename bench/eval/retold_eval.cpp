@@ -266,23 +266,6 @@ std::vector<std::size_t> cluster_all(const sim_matrix& m, const retold::scoring_
   return leader_cluster(m, docs, r);
 }
 
-double adjusted_rand_index(const std::vector<std::size_t>& a, const std::vector<std::size_t>& b) {
-  std::map<std::pair<std::size_t, std::size_t>, double> nij;
-  std::map<std::size_t, double> ai, bj;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    nij[{a[i], b[i]}] += 1;
-    ai[a[i]] += 1;
-    bj[b[i]] += 1;
-  }
-  auto c2 = [](double x) { return x * (x - 1) / 2; };
-  double sij = 0, sa = 0, sb = 0;
-  for (auto& [k, v] : nij) sij += c2(v);
-  for (auto& [k, v] : ai) sa += c2(v);
-  for (auto& [k, v] : bj) sb += c2(v);
-  const double expected = sa * sb / c2(double(a.size()));
-  const double maxv = 0.5 * (sa + sb);
-  return maxv == expected ? 1.0 : (sij - expected) / (maxv - expected);
-}
 
 // The rule whose leader clustering of `docs` agrees best (ARI) with `truth` (per position).
 retold::scoring_rule fit_rule_by_clustering(const sim_matrix& m, const std::vector<std::size_t>& docs,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <map>
+#include <utility>
 #include <numeric>
 #include <vector>
 
@@ -36,6 +38,26 @@ inline double pearson(const std::vector<double>& a, const std::vector<double>& b
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 inline double spearman(const std::vector<double>& a, const std::vector<double>& b) { return pearson(ranks(a), ranks(b)); }
+
+/// Adjusted Rand index of two labelings of the same items (1: identical partitions).
+template <class Label>
+double adjusted_rand_index(const std::vector<Label>& a, const std::vector<Label>& b) {
+  std::map<std::pair<Label, Label>, double> nij;
+  std::map<Label, double> ai, bj;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    nij[{a[i], b[i]}] += 1;
+    ai[a[i]] += 1;
+    bj[b[i]] += 1;
+  }
+  auto c2 = [](double x) { return x * (x - 1) / 2; };
+  double sij = 0, sa = 0, sb = 0;
+  for (auto& [k, v] : nij) sij += c2(v);
+  for (auto& [k, v] : ai) sa += c2(v);
+  for (auto& [k, v] : bj) sb += c2(v);
+  const double expected = sa * sb / c2(double(a.size()));
+  const double maxv = 0.5 * (sa + sb);
+  return maxv == expected ? 1.0 : (sij - expected) / (maxv - expected);
+}
 
 struct binary_stats {
   double accuracy = 0, f1 = 0, precision = 0, recall = 0;
