@@ -236,7 +236,7 @@ pair_scores deduplicator::impl::score_slots(std::span<const std::uint32_t> sig, 
   if (!uses_model() && !evidence_out) return opts.scoring.evaluate(j, c, has_cos);
   static const doc_sketch no_sketch;
   const doc_sketch& theirs = other < sketches.size() ? sketches[other] : no_sketch;
-  const pair_evidence e = compute_evidence(sketch, theirs, opts.sketch, j, c, has_cos, calibration,
+  const pair_evidence e = compute_evidence(sketch, theirs, opts.sketch, j, c, has_cos, calibration_in_force,
                                            embedder ? &*embedder : nullptr);
   if (evidence_out) *evidence_out = e;
   if (!uses_model()) return opts.scoring.evaluate(j, c, has_cos);
@@ -298,7 +298,8 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   return out;
 }
 
-add_result deduplicator::impl::insert(const document& doc, doc_features& f, std::span<const std::uint32_t> cand) {
+add_result deduplicator::impl::insert(const document& doc, doc_features& f, std::span<const std::uint32_t> cand,
+                                      const segment_candidate* known) {
   add_result r;
   const std::string id(doc.id);
   if (slot_of.count(id)) {
@@ -307,6 +308,14 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
     return r;
   }
   std::span<const float> vec = f.vector;
+  auto score = [&](std::uint32_t slot) {
+    if (known) {
+      const auto it = std::lower_bound(known->stored.begin(), known->stored.end(), slot);
+      if (it != known->stored.end() && *it == slot)
+        return known->stored_scores[static_cast<std::size_t>(it - known->stored.begin())];
+    }
+    return score_slots(f.signature, vec, f.sketch, slot);
+  };
 
   // Every story a verified candidate belongs to is tried through its leader.
   std::vector<std::uint64_t> story_ids;
@@ -316,7 +325,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   for (std::uint32_t slot : cand) {
     if (slot >= ids.size() || ids[slot].empty() || !within_window(doc.timestamp, timestamps[slot])) continue;
     ++r.candidates;
-    const pair_scores s = score_slots(f.signature, vec, f.sketch, slot);
+    const pair_scores s = score(slot);
     if (!s.accepted()) continue;
     story_ids.push_back(stories.cluster_of(slot));
     // A copy of a member joins that member's story directly: it is as far from every other
@@ -335,7 +344,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
     if (copy_decided) break;
     const std::uint32_t leader = *stories.leader_of(sid);
     if (!within_window(doc.timestamp, timestamps[leader])) continue;
-    const pair_scores s = score_slots(f.signature, vec, f.sketch, leader);
+    const pair_scores s = score(leader);
     if (s.accepted() && (best_story == leader_clustering::no_cluster || s.score > best_scores.score)) {
       best_story = sid;
       best_scores = s;
@@ -509,7 +518,7 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
       std::sort(cand.begin(), cand.end());
       cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
       try {
-        results[i] = s.insert(docs[i], feats[i], cand);
+        results[i] = s.insert(docs[i], feats[i], cand, &cands[pos]);
       } catch (const error& e) {
         results[i] = add_result{};
         results[i].status = e.code();
@@ -568,6 +577,7 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
       lock.lock();
       vectors_index.swap(fresh);
       open_from = end;
+      calibration_in_force = calibration;
       lock.unlock();
       fresh.reset();  // the old index is freed outside the exclusive section too
       lock.lock();
@@ -578,6 +588,7 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
     }
   }
   open_from = end;
+  calibration_in_force = calibration;
 }
 
 std::vector<float> deduplicator::impl::cosines_with_open(const float* rows, std::size_t n) const {
@@ -648,31 +659,38 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
     if (local)
       for (const auto& m : local->query(f.signature, opts.lsh_threshold))
         if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
-    if (row_of[k] < 0) return;
-    // Vector candidates: the top kk by cosine over stored + earlier segment documents.
-    const auto r = static_cast<std::size_t>(row_of[k]);
-    const std::vector<float> cos = std::move(cos_before[r]);
-    std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
-    best.reserve(stored_nn[k].size() + open + r);
-    for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
-    for (std::size_t j = 0; j < open; ++j)
-      if (!ids[open_from + j].empty()) best.emplace_back(open_cos[r * open + j], static_cast<std::int64_t>(open_from + j));
-    for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
-    auto better = [](const auto& a, const auto& b) {
-      if (a.first != b.first) return a.first > b.first;
-      // Ties: stored documents (smaller slots) first, then earlier segment positions.
-      const bool sa = a.second >= 0, sb = b.second >= 0;
-      if (sa != sb) return sa;
-      return sa ? a.second < b.second : a.second > b.second;
-    };
-    if (best.size() > kk) {
-      std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(kk), best.end(), better);
-      best.resize(kk);
+    if (row_of[k] >= 0) {
+      // Vector candidates: the top kk by cosine over stored + earlier segment documents.
+      const auto r = static_cast<std::size_t>(row_of[k]);
+      const std::vector<float> cos = std::move(cos_before[r]);
+      std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
+      best.reserve(stored_nn[k].size() + open + r);
+      for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
+      for (std::size_t j = 0; j < open; ++j)
+        if (!ids[open_from + j].empty()) best.emplace_back(open_cos[r * open + j], static_cast<std::int64_t>(open_from + j));
+      for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
+      auto better = [](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first > b.first;
+        // Ties: stored documents (smaller slots) first, then earlier segment positions.
+        const bool sa = a.second >= 0, sb = b.second >= 0;
+        if (sa != sb) return sa;
+        return sa ? a.second < b.second : a.second > b.second;
+      };
+      if (best.size() > kk) {
+        std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(kk), best.end(), better);
+        best.resize(kk);
+      }
+      for (const auto& [cosine, who] : best) {
+        if (who >= 0) c.stored.push_back(static_cast<std::uint32_t>(who));
+        else c.in_segment.push_back(static_cast<std::uint32_t>(-1 - who));
+      }
     }
-    for (const auto& [cosine, who] : best) {
-      if (who >= 0) c.stored.push_back(static_cast<std::uint32_t>(who));
-      else c.in_segment.push_back(static_cast<std::uint32_t>(-1 - who));
-    }
+    // Scores against the stored candidates: those documents, the frequencies and the calibration
+    // in force stay as they are until the segment closes, so they are scored here, in parallel.
+    std::sort(c.stored.begin(), c.stored.end());
+    c.stored.erase(std::unique(c.stored.begin(), c.stored.end()), c.stored.end());
+    c.stored_scores.reserve(c.stored.size());
+    for (std::uint32_t slot : c.stored) c.stored_scores.push_back(score_slots(f.signature, f.vector, f.sketch, slot));
   });
   return out;
 }

@@ -53,8 +53,12 @@ struct deduplicator::impl {
   std::vector<std::string> texts;        // normalized text, only with keep_text
   std::vector<doc_sketch> sketches;      // per slot: the evidence sketch (empty for version-2 states)
   // Cosines of each new document with a few earlier ones (cosine_calibration::partner), in slot
-  // order: what an unrelated pair of this corpus looks like. Saved with the state.
+  // order: what an unrelated pair of this corpus looks like. Saved with the state. Pairs are
+  // scored with `calibration_in_force`, the accumulator's value when the open segment began (a
+  // function of the document count only), so the scores of a segment's documents against the
+  // stored ones do not depend on each other and are computed in parallel (segment_candidates).
   cosine_calibration calibration;
+  cosine_calibration calibration_in_force;
   std::unordered_map<std::string, std::uint32_t> slot_of;
 
   // Document frequencies are refreshed in epochs (see embed_epoch_boundary): documents since the
@@ -103,7 +107,8 @@ struct deduplicator::impl {
   bool uses_model() const noexcept;
   /// Candidates of one document of a segment: stored slots, and earlier positions in the segment.
   struct segment_candidate {
-    std::vector<std::uint32_t> stored;
+    std::vector<std::uint32_t> stored;       // sorted, unique
+    std::vector<pair_scores> stored_scores;  // stored_scores[i]: the document against stored[i]
     std::vector<std::uint32_t> in_segment;
   };
   /// Most slots in a segment. Larger segments read the IVF cells fewer times (each probed cell
@@ -120,7 +125,10 @@ struct deduplicator::impl {
   /// copies of the vectors under a shared lock (readers go on with the old index and the open
   /// segment), and swapped in under the exclusive lock again.
   void close_segment(std::unique_lock<std::shared_mutex>& lock);
-  add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates);  // exclusive
+  /// `known`: scores already computed against some stored slots (sorted by slot), see
+  /// segment_candidate; the other candidates are scored here.
+  add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates,
+                    const segment_candidate* known = nullptr);  // exclusive
   void erase_slot(std::uint32_t slot);                        // exclusive
   std::uint32_t slot_or_throw(std::string_view id) const;
   cluster_info describe(std::uint64_t cluster_id) const;

@@ -219,9 +219,11 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
     write_options(opt, s.opts);
     opt.u64(s.added_total);
     opt.u64(s.removed_total);
-    opt.f64(s.calibration.count);
-    opt.f64(s.calibration.mean);
-    opt.f64(s.calibration.m2);
+    for (const cosine_calibration* c : {&s.calibration, &s.calibration_in_force}) {
+      opt.f64(c->count);
+      opt.f64(c->mean);
+      opt.f64(c->m2);
+    }
     parts.push_back({"options.rtd", "dedup.options", format_version, std::move(opt.buffer())});
 
     detail::byte_writer docs;
@@ -306,14 +308,14 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   auto ro = reader(0);
   deduplicator_options opts = read_options(ro, parts[0].version);
   const std::uint64_t added_total = ro.u64(), removed_total = ro.u64();
-  cosine_calibration calibration;
-  if (parts[0].version >= 3) {
-    calibration.count = ro.f64();
-    calibration.mean = ro.f64();
-    calibration.m2 = ro.f64();
-    if (!(calibration.count >= 0) || !std::isfinite(calibration.mean) || !(calibration.m2 >= 0))
-      ro.fail("cosine calibration is invalid");
-  }
+  cosine_calibration calibration, calibration_in_force;
+  if (parts[0].version >= 3)
+    for (cosine_calibration* c : {&calibration, &calibration_in_force}) {
+      c->count = ro.f64();
+      c->mean = ro.f64();
+      c->m2 = ro.f64();
+      if (!(c->count >= 0) || !std::isfinite(c->mean) || !(c->m2 >= 0)) ro.fail("cosine calibration is invalid");
+    }
   ro.expect_end();
 
   // The embedder's own options travel inside its blob.
@@ -382,6 +384,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   }
   rd.expect_end();
   s.calibration = calibration;
+  s.calibration_in_force = calibration_in_force;
 
   auto rs = reader(2);
   if (rs.u64() != n || rs.u32() != s.opts.minhash.num_hashes) rs.fail("signature table does not match the documents");

@@ -84,10 +84,18 @@ void scan_raw(std::string_view raw, std::uint64_t seed, std::vector<std::uint32_
   };
   auto end_word = [&](std::size_t end) {
     if (in_word && word_is_name) {
-      try {
-        folded = normalize(raw.substr(word_begin, end - word_begin));
-      } catch (const error&) {
-        folded.clear();
+      const std::string_view w = raw.substr(word_begin, end - word_begin);
+      bool ascii = true;
+      for (char ch : w) ascii &= static_cast<unsigned char>(ch) < 0x80;
+      if (ascii) {  // ASCII letters only (the scanner split at everything else): normalize() lower-cases
+        folded.assign(w);
+        for (char& ch : folded) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+      } else {
+        try {
+          folded = normalize(w);
+        } catch (const error&) {
+          folded.clear();
+        }
       }
       // normalize() may split a word (it folds what the scanner kept); each piece is a name.
       std::size_t b = 0;
