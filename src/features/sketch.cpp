@@ -19,11 +19,11 @@ constexpr std::uint64_t number_seed = 0x6e756d6265727321ULL;
 constexpr std::uint64_t bigram_mix = 0x9E3779B97F4A7C15ULL;
 constexpr std::uint64_t trigram_mix = 0xC2B2AE3D27D4EB4FULL;
 
-// Keeps the k smallest distinct values of `v`, sorted.
-void bottom_k(std::vector<std::uint32_t>& v, std::uint32_t k) {
+// Sorts `v` and drops repeated values; returns how many distinct values there are.
+std::size_t sort_unique(std::vector<std::uint32_t>& v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
-  if (v.size() > k) v.resize(k);
+  return v.size();
 }
 
 // The ASCII digit of a decimal digit code point of the common scripts, or -1.
@@ -209,11 +209,7 @@ doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, s
     prev = h;
     ++seen;
   });
-  {
-    std::vector<std::uint32_t> distinct = words;
-    std::sort(distinct.begin(), distinct.end());
-    s.words = static_cast<std::uint32_t>(std::unique(distinct.begin(), distinct.end()) - distinct.begin());
-  }
+  s.words = static_cast<std::uint32_t>(sort_unique(words));  // the count, and the part sorted
   scan_raw(raw_text, opts.seed, numbers, names);
   if (!title.empty()) {
     std::string t;
@@ -228,8 +224,9 @@ doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, s
   const std::uint32_t caps[sketch_parts] = {opts.words,  opts.bigrams,     opts.numbers,
                                             opts.names,  opts.title_words, opts.trigrams};
   std::size_t total = 0;
-  for (std::size_t k = 0; k < sketch_parts; ++k) {
-    bottom_k(*parts[k], caps[k]);
+  for (std::size_t k = 0; k < sketch_parts; ++k) {  // each part: its caps[k] smallest distinct values
+    if (parts[k] != &words) sort_unique(*parts[k]);
+    if (parts[k]->size() > caps[k]) parts[k]->resize(caps[k]);
     total += parts[k]->size();
   }
   s.values.reserve(total);
