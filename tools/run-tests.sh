@@ -3,8 +3,9 @@
 # builds, and runs
 #   1. every CTest test of the Release build (GoogleTest units, end to end, C ABI, CLI, install),
 #   2. the same suite built with AddressSanitizer + UndefinedBehaviorSanitizer,
-#   3. the Python binding's pytest suite,
-#   4. the concurrency tests built with ThreadSanitizer (tools/ci/tsan.sh),
+#   3. each binding's own suite (bindings/<language>/run_tests.sh),
+#   4. the exported C ABI against its recorded baseline (tools/ci/abi.sh), the concurrency
+#      tests built with ThreadSanitizer (tools/ci/tsan.sh),
 #   5. each libFuzzer target for a bounded time (tools/ci/fuzz.sh, RETOLD_FUZZ_SECONDS each),
 #   6. the evaluation on real data with its regression floors, when ../shared/data exists.
 # Exits non-zero when anything fails. Idempotent: rebuilds incrementally.
@@ -36,17 +37,21 @@ export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$root/tools/lsan.supp}
 ctest --test-dir "$root/build-asan" --output-on-failure -j "$jobs" --timeout 3600 -LE "install|python|slow"
 unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
-for stage in tsan fuzz; do
+for stage in abi tsan fuzz; do
   if [ -x "$root/tools/ci/$stage.sh" ]; then
     step "$stage stage (tools/ci/$stage.sh)"
     "$root/tools/ci/$stage.sh"
   fi
 done
 
-if [ -x "$root/bindings/python/run_tests.sh" ]; then
-  step "Python binding"
-  "$root/bindings/python/run_tests.sh" "$root/build"
-fi
+# Every binding carries bindings/<language>/run_tests.sh BUILD_DIR (its own runner: pytest,
+# cargo test, go test, node --test); Python first, the rest in name order.
+for binding in python $(ls "$root/bindings" | grep -vx python); do
+  if [ -x "$root/bindings/$binding/run_tests.sh" ]; then
+    step "$binding binding"
+    "$root/bindings/$binding/run_tests.sh" "$root/build"
+  fi
+done
 
 if [ -d "$data_dir" ] && [ -x "$root/build/bench/eval/retold_eval" ]; then
   step "Evaluation on real data ($data_dir), with regression floors"

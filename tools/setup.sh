@@ -11,6 +11,7 @@ packages=(
   python3 python3-pytest python3-numpy python3-pip python3-setuptools python3-wheel
   binutils time
   clang libclang-rt-14-dev
+  abigail-tools chromium
 )
 
 missing=()
@@ -30,3 +31,11 @@ if ((${#missing[@]})); then
 else
   echo "setup: all packages present" >&2
 fi
+
+# What a binding needs beyond these (a toolchain, a package from the npm registry) is installed by
+# its own bindings/<language>/setup.sh, run here after the Debian packages above.
+root=$(cd "$(dirname "$0")/.." && pwd)
+for script in "$root"/bindings/*/setup.sh; do
+  [ -x "$script" ] || continue
+  "$script"
+done
