@@ -26,6 +26,29 @@ std::size_t sort_unique(std::vector<std::uint32_t>& v) {
   return v.size();
 }
 
+// Leaves in `v` its `k` smallest distinct values, sorted (all of them when it has fewer). Selects
+// before sorting: a news text has hundreds of bigrams and trigrams and keeps 64, so sorting only
+// the smallest few (widening the window when repeats fill it) costs a fraction of a full sort.
+void bottom_k_distinct(std::vector<std::uint32_t>& v, std::size_t k) {
+  if (k == 0) {
+    v.clear();
+    return;
+  }
+  for (std::size_t m = 2 * k; m < v.size(); m *= 2) {
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m - 1), v.end());
+    // The first m elements are the m smallest (as a multiset); when they hold k distinct values,
+    // those are the k smallest distinct values of all of v.
+    std::sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m));
+    const auto end = std::unique(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m));
+    if (static_cast<std::size_t>(end - v.begin()) >= k) {
+      v.resize(k);
+      return;
+    }
+  }
+  sort_unique(v);
+  if (v.size() > k) v.resize(k);
+}
+
 // The ASCII digit of a decimal digit code point of the common scripts, or -1.
 int digit_value(utf8proc_int32_t cp) noexcept {
   if (cp >= '0' && cp <= '9') return cp - '0';
@@ -225,7 +248,7 @@ doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, s
                                             opts.names,  opts.title_words, opts.trigrams};
   std::size_t total = 0;
   for (std::size_t k = 0; k < sketch_parts; ++k) {  // each part: its caps[k] smallest distinct values
-    if (parts[k] != &words) sort_unique(*parts[k]);
+    if (parts[k] != &words) bottom_k_distinct(*parts[k], caps[k]);
     if (parts[k]->size() > caps[k]) parts[k]->resize(caps[k]);
     total += parts[k]->size();
   }

@@ -179,7 +179,92 @@ double walk(const match_model& m, std::uint32_t root, const pair_evidence& e, F&
 }
 }  // namespace
 
+namespace {
+// The builtin model laid out for evaluation: each tree as a complete binary tree of depth
+// `depth` (a leaf above the last level is copied into both halves below it), so a pair goes down
+// with one comparison per level and no branch on the data: node i's children are 2i+1 and 2i+2.
+// Sums the trees in the same order with the same leaf values as walk(), so a probability from it
+// is bit-identical to the generic walk's.
+struct compiled_trees {
+  static constexpr int max_depth = 4;
+  static constexpr int inner = (1 << max_depth) - 1;
+  struct tree {
+    std::uint8_t feature[inner];
+    double threshold[inner];
+    double leaf[1 << max_depth];
+  };
+  int depth = 0;
+  std::vector<tree> trees;
+  bool usable = false;
+
+  explicit compiled_trees(const match_model& m) {
+    const std::size_t nn = m.nodes.size();
+    // The depth of the deepest tree; any malformed tree (an index out of range, a cycle, a tree
+    // deeper than max_depth) leaves the model to the generic walk.
+    auto tree_depth = [&](auto&& self, std::uint32_t n, int d) -> int {
+      if (n >= nn || d > max_depth) return max_depth + 1;
+      const auto& nd = m.nodes[n];
+      if (nd.feature < 0 || static_cast<std::size_t>(nd.feature) >= match_feature_count) return d;
+      return std::max(self(self, nd.left, d + 1), self(self, nd.right, d + 1));
+    };
+    for (const std::uint32_t r : m.roots) {
+      if (r >= nn) return;  // the generic walk skips such a root; keep its behaviour there
+      depth = std::max(depth, tree_depth(tree_depth, r, 0));
+    }
+    if (depth > max_depth) return;
+    trees.resize(m.roots.size());
+    for (std::size_t t = 0; t < m.roots.size(); ++t) {
+      tree& out = trees[t];
+      for (int i = 0; i < inner; ++i) {
+        out.feature[i] = 0;
+        out.threshold[i] = 0.0;
+      }
+      // Fill position i of the complete tree from model node n.
+      auto fill = [&](auto&& self, int i, std::uint32_t n, int d) -> void {
+        const auto& nd = m.nodes[n];
+        const bool leaf = nd.feature < 0 || static_cast<std::size_t>(nd.feature) >= match_feature_count;
+        if (d == depth) {
+          out.leaf[i - ((1 << depth) - 1)] = nd.value;
+          return;
+        }
+        if (leaf) {  // copied down: both halves end in this leaf's value, whatever the comparison
+          self(self, 2 * i + 1, n, d + 1);
+          self(self, 2 * i + 2, n, d + 1);
+          return;
+        }
+        out.feature[i] = static_cast<std::uint8_t>(nd.feature);
+        out.threshold[i] = nd.threshold;
+        self(self, 2 * i + 1, nd.left, d + 1);
+        self(self, 2 * i + 2, nd.right, d + 1);
+      };
+      fill(fill, 0, m.roots[t], 0);
+    }
+    usable = true;
+  }
+
+  double log_odds(const match_model& m, const pair_evidence& e) const noexcept {
+    const double* const v = e.values.data();
+    double x = m.base;
+    for (const tree& t : trees) {
+      int i = 0;
+      for (int d = 0; d < depth; ++d) i = 2 * i + 1 + static_cast<int>(!(v[t.feature[i]] < t.threshold[i]));
+      x += m.learning_rate * t.leaf[i - ((1 << depth) - 1)];
+    }
+    return x;
+  }
+};
+
+const compiled_trees& builtin_compiled() noexcept {
+  static const compiled_trees c(match_model::builtin());
+  return c;
+}
+}  // namespace
+
 double match_model::probability(const pair_evidence& e) const noexcept {
+  if (this == &builtin()) {  // the one model that cannot change after it was laid out
+    const compiled_trees& c = builtin_compiled();
+    if (c.usable) return sigmoid(c.log_odds(*this, e));
+  }
   double x = base;
   for (std::uint32_t r : roots)
     if (r < nodes.size()) x += learning_rate * walk(*this, r, e, [](std::size_t, double) {});
