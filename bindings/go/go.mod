@@ -1,0 +1,3 @@
+module github.com/retold/retold/bindings/go
+
+go 1.19
