@@ -124,6 +124,23 @@ TEST(Evidence, TrimmedCopyIsContained) {
   EXPECT_GT(e[match_feature::word_containment], 0.9);
   EXPECT_GT(e[match_feature::bigram_containment], 0.9);
   EXPECT_LT(e[match_feature::word_overlap], 0.7);
+  // The newer_* features read `a` as the newer text: the full text after its half brings new
+  // material (about half of it found in the older), the half after the full text is all old.
+  EXPECT_LT(e[match_feature::newer_word_containment], 0.7);
+  EXPECT_LT(e[match_feature::newer_bigram_containment], 0.7);
+  EXPECT_LT(e[match_feature::newer_trigram_containment], 0.7);
+  const auto trimmed_later = retold::compute_evidence(b, a, {}, 0.5, 0.8, true, {}, nullptr);
+  EXPECT_GT(trimmed_later[match_feature::newer_word_containment], 0.9);
+  EXPECT_GT(trimmed_later[match_feature::newer_bigram_containment], 0.9);
+  EXPECT_GT(trimmed_later[match_feature::newer_trigram_containment], 0.9);
+  // Every other feature is the same in either order.
+  for (std::size_t f = 0; f < retold::match_feature_count; ++f) {
+    const auto feature = static_cast<match_feature>(f);
+    if (feature == match_feature::newer_word_containment || feature == match_feature::newer_bigram_containment ||
+        feature == match_feature::newer_trigram_containment)
+      continue;
+    EXPECT_EQ(e.values[f], trimmed_later.values[f]) << retold::match_feature_name(feature);
+  }
 }
 
 TEST(MatchModel, MoreAgreementNeverLowersTheProbability) {
@@ -134,7 +151,8 @@ TEST(MatchModel, MoreAgreementNeverLowersTheProbability) {
                                  match_feature::word_overlap,     match_feature::word_containment,
                                  match_feature::bigram_containment, match_feature::numbers_agree,
                                  match_feature::names_agree,      match_feature::title_overlap,
-                                 match_feature::trigram_containment};
+                                 match_feature::trigram_containment, match_feature::newer_word_containment,
+                                 match_feature::newer_bigram_containment, match_feature::newer_trigram_containment};
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(0.0, 1.0);
   for (int trial = 0; trial < 2000; ++trial) {

@@ -63,11 +63,14 @@ collection build(const std::vector<std::string>& texts, const std::vector<std::s
   return c;
 }
 
+// The evidence of a pair whose `b` came after `a` (COUNTER: the newspaper story after its agency
+// source; an edited copy after its original; sentence pairs in their file order), read as the
+// deduplicator reads a new document against a stored one (compute_evidence: newer first).
 evidence_row row_of(const collection& c, std::size_t a, std::size_t b) {
   evidence_row r;
   r.jaccard = retold::estimate_jaccard(c.sigs[a], c.sigs[b]);
   r.cosine = retold::cosine(c.emb[a], c.emb[b]);
-  r.evidence = retold::compute_evidence(c.sketches[a], c.sketches[b], c.sketch, r.jaccard, r.cosine, true, c.calibration,
+  r.evidence = retold::compute_evidence(c.sketches[b], c.sketches[a], c.sketch, r.jaccard, r.cosine, true, c.calibration,
                                         &c.embedder);
   return r;
 }
@@ -285,8 +288,8 @@ std::vector<match_figure> evaluate_model(const std::vector<evidence_row>& rows, 
   {  // MSRP: at the default threshold, and at the threshold best on the train part
     const auto test = select("msrp", "test", all), train = select("msrp", "train", all);
     const auto d = decide(test, m.threshold);
-    out.push_back({"MSRP (30% test)", "accuracy, match model, default threshold", d.accuracy, 0.66, ">= 0.76", 3});
-    out.push_back({"MSRP (30% test)", "F1, match model, default threshold", d.f1, 0.70, ">= 0.83", 3});
+    out.push_back({"MSRP (30% test)", "accuracy, match model, default threshold", d.accuracy, 0.68, ">= 0.76", 3});
+    out.push_back({"MSRP (30% test)", "F1, match model, default threshold", d.f1, 0.75, ">= 0.83", 3});
     double best_t = 0.5, best_acc = -1;
     for (double t = 0.05; t < 0.96; t += 0.01) {
       const double acc = decide(train, t).accuracy;
@@ -341,7 +344,7 @@ std::vector<match_figure> evaluate_model(const std::vector<evidence_row>& rows, 
       const double pr = pearson(v.first, v.second);
       const bool en = lang == "en-en";
       out.push_back({"SemEval-2022 held-out half, " + lang + " (" + std::to_string(v.first.size()) + ")",
-                     "Pearson of the match probability with -Overall", pr, en ? 0.50 : nan, en ? ">= 0.75" : "", 3});
+                     "Pearson of the match probability with -Overall", pr, en ? 0.62 : nan, en ? ">= 0.75" : "", 3});
       if (!en) sum_other += pr, ++n_other;
     }
     if (n_other)
@@ -353,7 +356,7 @@ std::vector<match_figure> evaluate_model(const std::vector<evidence_row>& rows, 
     const auto pairs = select("counter", "test", [](const evidence_row& r) { return r.group != "NEG"; });
     const auto d = decide(pairs, m.threshold);
     out.push_back({"COUNTER even pairs (held out)", "F1 derived vs non-derived, match model, default threshold", d.f1,
-                   0.68, ">= 0.90", 3});
+                   0.71, ">= 0.90", 3});
     out.push_back({"COUNTER even pairs (held out)", "accuracy, match model, default threshold", d.accuracy, nan, "", 3});
     const auto neg = select("counter", "test", [](const evidence_row& r) { return r.group == "NEG"; });
     std::size_t fp = 0;

@@ -102,8 +102,14 @@ enum class match_feature : std::uint8_t {
   length_ratio = 11,      ///< ln(distinct words of the shorter / of the longer), <= 0
   short_text = 12,        ///< 1 / (1 + distinct words of the shorter / 40): 1 for a headline, ~0.1 for an article
   trigram_containment = 13, ///< share of the shorter text's runs of three words in the longer (kept passages)
+  // Directional: how much of the newer text (the one being added or queried: compute_evidence's
+  // `a`) comes from the older. A retelling is mostly its source's material; a follow-up report or
+  // an independent report of the same event brings its own, whichever text is shorter.
+  newer_word_containment = 14,    ///< rarity-weighted share of the newer text's words in the older
+  newer_bigram_containment = 15,  ///< share of the newer text's word pairs in the older
+  newer_trigram_containment = 16, ///< share of the newer text's runs of three words in the older
 };
-inline constexpr std::size_t match_feature_count = 14;
+inline constexpr std::size_t match_feature_count = 17;
 
 /// Stable snake_case name of a feature ("word_containment", ...). Thread-safe; static string.
 RETOLD_API const char* match_feature_name(match_feature f) noexcept;
@@ -114,8 +120,9 @@ struct pair_evidence {
   double operator[](match_feature f) const noexcept { return values[static_cast<std::size_t>(f)]; }
 };
 
-/// Computes the evidence of a pair from what the deduplicator stores. `jaccard` and `cosine` as
-/// in pair_scores (has_cosine false: the cosine features are 0). Word overlap is weighted by the
+/// Computes the evidence of a pair from what the deduplicator stores. `a` is the newer document
+/// (the one being added or queried, or of two stored ones the later added), `b` the older: only
+/// the newer_* features depend on the order. `jaccard` and `cosine` as in pair_scores (has_cosine false: the cosine features are 0). Word overlap is weighted by the
 /// idf `frequencies` gives each sketch word (the built-in embedder's document frequencies, whose
 /// word terms share the sketch's hash when both use the same seed); a name counts by how much
 /// rarer it is than a word found in 5% of documents. With null `frequencies` (no built-in

@@ -84,6 +84,9 @@ const char* match_feature_name(match_feature f) noexcept {
     case match_feature::length_ratio: return "length_ratio";
     case match_feature::short_text: return "short_text";
     case match_feature::trigram_containment: return "trigram_containment";
+    case match_feature::newer_word_containment: return "newer_word_containment";
+    case match_feature::newer_bigram_containment: return "newer_bigram_containment";
+    case match_feature::newer_trigram_containment: return "newer_trigram_containment";
   }
   return "unknown";
 }
@@ -119,20 +122,24 @@ pair_evidence compute_evidence(const doc_sketch& a, const doc_sketch& b, const s
   const doc_sketch& s = a_shorter ? a : b;  // the shorter text
   const doc_sketch& l = a_shorter ? b : a;
 
+  // Each overlap is measured once, with a (the newer) first; the shorter text's share is the
+  // newer's or the older's depending on which is shorter.
   {
-    const auto o = sample_overlap(s.part(sketch_part::words), l.part(sketch_part::words), so.words, idf);
+    const auto o = sample_overlap(a.part(sketch_part::words), b.part(sketch_part::words), so.words, idf);
     set(match_feature::word_overlap, ratio(o.shared, o.a + o.b - o.shared));
-    set(match_feature::word_containment, ratio(o.shared, o.a));
+    set(match_feature::word_containment, ratio(o.shared, a_shorter ? o.a : o.b));
+    set(match_feature::newer_word_containment, ratio(o.shared, o.a));
+  }
+  const auto unit = [](std::uint32_t) { return 1.0; };
+  {
+    const auto o = sample_overlap(a.part(sketch_part::bigrams), b.part(sketch_part::bigrams), so.bigrams, unit);
+    set(match_feature::bigram_containment, ratio(o.shared, a_shorter ? o.a : o.b));
+    set(match_feature::newer_bigram_containment, ratio(o.shared, o.a));
   }
   {
-    const auto o = sample_overlap(s.part(sketch_part::bigrams), l.part(sketch_part::bigrams), so.bigrams,
-                                  [](std::uint32_t) { return 1.0; });
-    set(match_feature::bigram_containment, ratio(o.shared, o.a));
-  }
-  {
-    const auto o = sample_overlap(s.part(sketch_part::trigrams), l.part(sketch_part::trigrams), so.trigrams,
-                                  [](std::uint32_t) { return 1.0; });
-    set(match_feature::trigram_containment, ratio(o.shared, o.a));
+    const auto o = sample_overlap(a.part(sketch_part::trigrams), b.part(sketch_part::trigrams), so.trigrams, unit);
+    set(match_feature::trigram_containment, ratio(o.shared, a_shorter ? o.a : o.b));
+    set(match_feature::newer_trigram_containment, ratio(o.shared, o.a));
   }
   {
     const auto o = sample_overlap(a.part(sketch_part::numbers), b.part(sketch_part::numbers), so.numbers,
