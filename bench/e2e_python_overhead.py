@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
-"""Overhead of a call through the Python binding against the same call in C++.
+"""Overhead of a call through the Python binding, and through the C ABI, against the same call in C++.
 
     bench/e2e_python_overhead.py BUILD_DIR [--rounds N] [--repetitions N]
 
-Runs BUILD_DIR/bench/bench_capi (the C++ calls, Google Benchmark) and times the same calls on the
-same state through Python: the `retold` package (what users call) and raw ctypes on the C ABI
-(the floor any ctypes binding pays). The two sides alternate for --rounds rounds, so load from
-other processes hits both alike; each round takes the median of --repetitions repetitions, and
-the table shows the median over rounds (ns per call) and the median of the per-round ratios.
-A benchmark, not a test: nothing is asserted.
+Runs BUILD_DIR/bench/bench_capi (Google Benchmark: the C++ calls and the same calls through
+libretold_c.so.1 in one process) and times the same calls on the same state through Python: the
+`retold` package (what users call) and raw ctypes on the C ABI (the floor any ctypes binding pays).
+The sides alternate for --rounds rounds, so load from other processes hits all alike; each round
+takes the median of --repetitions repetitions, and the table shows the median over rounds (ns per
+call) and the median of the per-round ratios to C++. A benchmark, not a test: nothing is asserted.
 """
 import argparse
 import json
@@ -76,7 +76,7 @@ def main():
     ap.add_argument("--repetitions", type=int, default=5)
     args = ap.parse_args()
     build = Path(args.build_dir).resolve()
-    os.environ.setdefault("RETOLD_LIBRARY", str(build / "libretold_c.so.0"))
+    os.environ.setdefault("RETOLD_LIBRARY", str(build / "libretold_c.so.1"))
     sys.path.insert(0, str(HERE.parent / "bindings" / "python"))
     import retold
     from retold import _native as N
@@ -103,13 +103,16 @@ def main():
                     "query_short": lambda: d.query(SHORT_QUERY),
                     "query_stored_text": lambda: d.query(stored)}
     raw_calls = {"contains": raw_contains, "query_short": raw_query}
-    rounds = {k: {"cpp": [], "raw": [], "py": [], "ratio": []} for k in names}
+    rounds = {k: {"cpp": [], "c": [], "c_ratio": [], "raw": [], "py": [], "ratio": []} for k in names}
     for _ in range(args.rounds):
         cpp = cpp_medians(build, args.repetitions)
         for k in names:
             c = cpp[f"BM_cpp_{k}"]
             p = per_call_ns(python_calls[k], args.repetitions, min_time=0.1)
             rounds[k]["cpp"].append(c)
+            if f"BM_c_{k}" in cpp:
+                rounds[k]["c"].append(cpp[f"BM_c_{k}"])
+                rounds[k]["c_ratio"].append(cpp[f"BM_c_{k}"] / c)
             rounds[k]["py"].append(p)
             rounds[k]["ratio"].append(p / c)
             if k in raw_calls:
@@ -117,12 +120,15 @@ def main():
     med = statistics.median
     print(f"retold {retold.library_version()}, Python {sys.version.split()[0]}, {args.rounds} rounds x "
           f"{args.repetitions} repetitions; ns per call (median over rounds)")
-    print(f"{'call':<20}{'C++':>10}{'ctypes raw':>12}{'retold (py)':>13}{'py/C++':>9}{'py-C++ ns':>11}")
+    print(f"{'call':<20}{'C++':>10}{'C ABI':>10}{'C/C++':>8}{'ctypes raw':>12}{'retold (py)':>13}"
+          f"{'py/C++':>9}{'py-C++ ns':>11}")
     for k in names:
         r = rounds[k]
         c, p = med(r["cpp"]), med(r["py"])
+        cabi = f"{med(r['c']):.0f}" if r["c"] else "-"
+        cratio = f"{med(r['c_ratio']):.3f}" if r["c_ratio"] else "-"
         raw = f"{med(r['raw']):.0f}" if r["raw"] else "-"
-        print(f"{k:<20}{c:>10.0f}{raw:>12}{p:>13.0f}{med(r['ratio']):>9.2f}{p - c:>11.0f}")
+        print(f"{k:<20}{c:>10.0f}{cabi:>10}{cratio:>8}{raw:>12}{p:>13.0f}{med(r['ratio']):>9.2f}{p - c:>11.0f}")
     d.close()
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the Python binding's pytest suite against a CMake build of retold.
 #   bindings/python/run_tests.sh BUILD_DIR
-# BUILD_DIR must hold libretold_c.so.0 (target retold_c) and tests/c/seed_clusters_cpp (the C++
+# BUILD_DIR must hold libretold_c.so.1 (target retold_c) and tests/c/seed_clusters_cpp (the C++
 # side of the seed-corpus comparison). Uses Debian's python3 + python3-pytest (override with
 # PYTHON=...). Exits non-zero on any failure, including "no tests collected" (pytest exit 5).
 set -euo pipefail
@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$(cd "$1" && pwd)
 
-lib="$build/libretold_c.so.0"
+lib="$build/libretold_c.so.1"
 if [ ! -e "$lib" ]; then
   echo "run_tests.sh: $lib not found: build the retold_c target first" >&2
   exit 1

@@ -9,6 +9,8 @@
 #include <retold/minhash.hpp>
 #include <retold/retold.h>
 
+#include "capi_struct_size.hpp"
+
 #include <cstdint>
 #include <exception>
 #include <new>
@@ -16,25 +18,40 @@
 #include <string_view>
 #include <vector>
 
-// Handle types: the C names are incomplete structs in retold.h; here they get their bodies. The
+namespace retold::capi {
+
+// Handle bodies. retold.h declares retold_dedup and retold_signature as incomplete structs; the
+// shim never defines them (so the library's debug info, which tools/ci/abi.sh reads, keeps them
+// opaque) and casts between them and these bodies in one place each (to_handle / body_of). The
 // magic field makes a handle of the wrong type (a cast mistake in a binding) fail loudly with
 // RETOLD_EINVALID instead of corrupting memory; free() overwrites it.
-struct retold_dedup {
+struct dedup_handle {
   static constexpr std::uint32_t live_magic = 0x44445452u;  // "RTDD"
   std::uint32_t magic = live_magic;
   retold::deduplicator dedup;
-  // Resolved options as C values, and the source-priority pointers get_options() hands out
-  // (they point into dedup.options(), fixed for the handle's life).
+  // The source-priority pointers get_options() hands out (they point into dedup.options(),
+  // fixed for the handle's life).
   std::vector<const char*> source_priority;
 
-  explicit retold_dedup(retold::deduplicator d);
+  explicit dedup_handle(retold::deduplicator d);
 };
 
-struct retold_signature {
+struct signature_handle {
   static constexpr std::uint32_t live_magic = 0x47535452u;  // "RTSG"
   std::uint32_t magic = live_magic;
   retold::signature sig;
 };
+
+inline retold_dedup* to_handle(dedup_handle* h) noexcept { return reinterpret_cast<retold_dedup*>(h); }
+inline retold_signature* to_handle(signature_handle* h) noexcept { return reinterpret_cast<retold_signature*>(h); }
+inline dedup_handle* body_of(retold_dedup* h) noexcept { return reinterpret_cast<dedup_handle*>(h); }
+inline const dedup_handle* body_of(const retold_dedup* h) noexcept { return reinterpret_cast<const dedup_handle*>(h); }
+inline signature_handle* body_of(retold_signature* h) noexcept { return reinterpret_cast<signature_handle*>(h); }
+inline const signature_handle* body_of(const retold_signature* h) noexcept {
+  return reinterpret_cast<const signature_handle*>(h);
+}
+
+}  // namespace retold::capi
 
 namespace retold::capi {
 
@@ -88,9 +105,16 @@ std::string_view text_view(const char* text, std::uint64_t len, const char* what
 /// A NUL-terminated, non-NULL string argument as a view.
 std::string_view cstring(const char* s, const char* what);
 
-/// C options (NULL: defaults) to C++ options. RETOLD_EINVALID for an unknown version, unknown
-/// flags or enum values, or inconsistent fields; the C++ constructor validates the rest.
+/// C options (NULL: defaults) to C++ options: struct_size checked, every field checked
+/// (booleans 0/1, enum values, ranges the shim owns); the C++ constructor validates the rest.
 retold::deduplicator_options to_cpp(const retold_dedup_options* opts);
+/// C++ options to C options (full size). `source_priority` is the pointer array the C struct
+/// points to: it must outlive the result and point into `o` (NULL with an empty list).
+retold_dedup_options to_c(const retold::deduplicator_options& o, const std::vector<const char*>& source_priority);
+/// Copies into `saved` the runtime fields of `overrides` named by `fields` (RETOLD_OPTION_*
+/// bits), leaving every other field as saved. RETOLD_EINVALID for unknown bits, bad values, or
+/// a NULL `overrides` with bits set.
+void apply_overrides(retold::deduplicator_options& saved, const retold_dedup_options* overrides, std::uint64_t fields);
 /// C++ scores to C scores.
 retold_scores to_c(const retold::pair_scores& s) noexcept;
 

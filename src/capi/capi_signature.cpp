@@ -11,8 +11,9 @@ using retold::capi::signature_of;
 
 extern "C" {
 
-void retold_signature_free(retold_signature* sig) {
-  if (sig == nullptr || sig->magic != retold_signature::live_magic) return;
+void retold_signature_free(retold_signature* handle) {
+  retold::capi::signature_handle* sig = retold::capi::body_of(handle);
+  if (sig == nullptr || sig->magic != retold::capi::signature_handle::live_magic) return;
   sig->magic = 0;
   delete sig;
 }
@@ -52,8 +53,9 @@ int retold_signature_deserialize(retold_signature** out, const uint8_t* bytes, u
   return guard("retold_signature_deserialize", [&] {
     require(out, "out");
     if (bytes == nullptr && len != 0) fail(RETOLD_EINVALID, "bytes is NULL but len is " + std::to_string(len));
-    *out = new retold_signature{retold_signature::live_magic,
-                                retold::signature::deserialize(std::span<const std::uint8_t>(bytes, len))};
+    *out = retold::capi::to_handle(new retold::capi::signature_handle{
+        retold::capi::signature_handle::live_magic,
+        retold::signature::deserialize(std::span<const std::uint8_t>(bytes, len))});
     return RETOLD_OK;
   });
 }

@@ -64,7 +64,7 @@ static void *writer_main(void *arg) {
   char text[1200], copy[1300], id[64], copy_id[64];
   for (i = 0; i < PER_WRITER; ++i) {
     retold_document doc = RETOLD_DOCUMENT_INIT;
-    retold_add_result r;
+    retold_add_result r = RETOLD_ADD_RESULT_INIT;
     int rc;
     make_text(w, i, text, sizeof text);
     make_id(id, sizeof id, "orig", w, i);
@@ -76,7 +76,7 @@ static void *writer_main(void *arg) {
     if (i % 3 == 2) {
       /* the original and its copy in one batch */
       retold_document docs[2];
-      retold_add_result rs[2];
+      retold_add_result rs[2] = {RETOLD_ADD_RESULT_INIT, RETOLD_ADD_RESULT_INIT};
       uint64_t added = 0;
       snprintf(copy, sizeof copy, "%s and one more closing remark", text);
       make_id(copy_id, sizeof copy_id, "copy", w, i);
@@ -98,7 +98,7 @@ static void *writer_main(void *arg) {
     doc.text = copy;
     doc.text_len = strlen(copy);
     {
-      retold_add_result rc2;
+      retold_add_result rc2 = RETOLD_ADD_RESULT_INIT;
       rc = retold_dedup_add(shared, &doc, &rc2);
       if (rc != RETOLD_OK) fail("add copy", rc);
       else if (rc2.cluster_id != r.cluster_id || rc2.new_story) fail("copy did not join its original", 0);
@@ -121,8 +121,8 @@ static void *reader_main(void *arg) {
     if (done && round >= 5) break;
     const unsigned w = round % WRITERS;
     const unsigned i = (round * 7 + k) % PER_WRITER;
-    retold_match_list m = {0, 0, 0};
-    retold_stats st;
+    retold_match_list m = RETOLD_MATCH_LIST_INIT;
+    retold_stats st = RETOLD_STATS_INIT;
     int32_t has = 0;
     uint64_t cluster = 0, dim = 0;
     int rc;
@@ -138,7 +138,7 @@ static void *reader_main(void *arg) {
     if (has) {
       uint64_t j;
       int found = 0;
-      retold_match_list again = {0, 0, 0};
+      retold_match_list again = RETOLD_MATCH_LIST_INIT;
       rc = retold_dedup_query(shared, text, strlen(text), NULL, &again);
       for (j = 0; rc == RETOLD_OK && j < again.count; ++j) found |= strcmp(again.items[j].id, id) == 0;
       if (rc != RETOLD_OK || !found) fail("stored document not found by its own text", rc);
@@ -152,7 +152,7 @@ static void *reader_main(void *arg) {
     rc = retold_dedup_compute_embedding(shared, text, strlen(text), emb, 256, &dim);
     if (rc != RETOLD_OK || dim != 256) fail("compute_embedding", rc);
     if (round % 10 == 0) {
-      retold_cluster_list all = {0, 0, 0};
+      retold_cluster_list all = RETOLD_CLUSTER_LIST_INIT;
       retold_signature *sig = NULL;
       rc = retold_dedup_clusters(shared, 2, &all);
       if (rc != RETOLD_OK) fail("clusters", rc);
@@ -193,14 +193,15 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
 
 int main(void) {
   pthread_t writers[WRITERS], readers[READERS], errs[4];
-  retold_dedup_options o = RETOLD_DEDUP_OPTIONS_INIT;
-  retold_stats st;
+  retold_dedup_options o;
+  retold_stats st = RETOLD_STATS_INIT;
   retold_dedup *loaded = NULL;
   unsigned w, i;
   int rc;
   char id[64], copy_id[64];
 
   snprintf(state_dir, sizeof state_dir, "/tmp/retold_capi_concurrency_%ld", (long)getpid());
+  retold_dedup_options_init(&o, sizeof o);
   o.threads = 2;
   rc = retold_dedup_new(&shared, &o);
   if (rc != RETOLD_OK) {
@@ -233,10 +234,10 @@ int main(void) {
     }
 
   /* the state saved while adding is a consistent snapshot */
-  rc = retold_dedup_load(&loaded, state_dir, NULL);
+  rc = retold_dedup_load(&loaded, state_dir, NULL, 0);
   if (rc != RETOLD_OK) fail("load of the state saved while adding", rc);
   else {
-    retold_stats ls;
+    retold_stats ls = RETOLD_STATS_INIT;
     if (retold_dedup_stats(loaded, &ls) != RETOLD_OK || ls.documents > st.documents) fail("loaded snapshot", 0);
   }
   retold_dedup_free(loaded);

@@ -82,7 +82,7 @@ done
 step "Python: the binding's thread tests under libtsan"
 # The interpreter is not instrumented: preloading the runtime makes its thread and lock calls
 # visible to TSan (pthread interceptors), and only libretold_c's own accesses are checked.
-RETOLD_LIBRARY="$build/libretold_c.so.0" PYTHONPATH="$root/bindings/python" \
+RETOLD_LIBRARY="$build/libretold_c.so.1" PYTHONPATH="$root/bindings/python" \
   LD_PRELOAD="$(gcc -print-file-name=libtsan.so)" \
   TSAN_OPTIONS="$TSAN_OPTIONS suppressions=$root/tools/tsan.supp" \
   "$python" -m pytest -q -p no:cacheprovider "$root/bindings/python/tests/test_threads.py"

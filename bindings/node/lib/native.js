@@ -384,7 +384,7 @@ function native() {
 }
 
 /**
- * Sets the path of libretold_c.so.0 (a file, or a build directory holding it) before the first
+ * Sets the path of libretold_c.so.1 (a file, or a build directory holding it) before the first
  * call that needs the library. Throws once the library is loaded from another path.
  */
 function setLibraryPath(p) {

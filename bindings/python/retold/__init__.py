@@ -7,7 +7,7 @@
         r = d.add("u1", "France has invited ...", timestamp="2024-03-05T11:40:00Z", source="UNN")
         print(r.new_story, d.cluster_of("u1"), d.representative_of("u1"))
 
-The shared library libretold_c.so.0 is loaded from $RETOLD_LIBRARY when set, else from this
+The shared library libretold_c.so.1 is loaded from $RETOLD_LIBRARY when set, else from this
 package's directory, else from the system's library path.
 """
 from . import _native

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import array
+import ctypes
 import datetime as _dt
 import os
 import re
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
 from . import _native as N
+from . import _options
 from ._errors import (ClosedError, InvalidArgumentError, InvalidUtf8Error, RetoldError, check,
                       error_for)
 
@@ -52,6 +54,8 @@ class AddResult:
     candidates: int
     leader_scores: Optional[Scores]  #: scores against the story's leader when it joined one
     error: Optional[RetoldError] = None
+    #: the member that decided when it joined (the story's leader, or the member it copies)
+    leader_id: Optional[str] = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +77,8 @@ class Member:
     source: str
     timestamp: int
     scores: Scores
+    title: str = ""    #: the title as given, cleaned (at most 1024 bytes)
+    snippet: str = ""  #: the opening of the text, at most snippet_bytes bytes when it was added
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,11 @@ class Stats:
     documents_added_total: int
     documents_removed_total: int
     memory_bytes: int
+    #: documents in the built-in embedder's document frequencies (0 in other modes)
+    frequency_documents: int = 0
+    #: wall-clock seconds inside add calls by stage since created or loaded: "features", "embed",
+    #: "candidates", "verify_cluster", "index_add"
+    add_seconds: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -225,7 +236,6 @@ def _floats(vector) -> Tuple[Any, int, Any]:
 
 def _fill_document(doc: N.Document, id, text, timestamp, source, title, vector) -> None:
     """Fills a C document; ctypes keeps the encoded bytes alive inside `doc`."""
-    doc.version = N.DOCUMENT_VERSION
     doc.id = _cstr(id, "id")
     t = _text(text, "text")
     doc.text = t
@@ -246,8 +256,10 @@ def _fill_document(doc: N.Document, id, text, timestamp, source, title, vector) 
 
 
 def _add_result(r: N.AddResult) -> AddResult:
-    return AddResult(r.cluster_id, bool(r.new_story), r.candidates,
-                     _scores(r.leader_scores) if r.has_leader else None)
+    if r.has_leader:
+        return AddResult(r.cluster_id, bool(r.new_story), r.candidates, _scores(r.leader_scores), None,
+                         r.leader_id.decode() if r.leader_id else None)
+    return AddResult(r.cluster_id, bool(r.new_story), r.candidates, None)
 
 
 def _matches(m: N.MatchList) -> List[Match]:
@@ -259,94 +271,11 @@ def _clusters(cl: N.ClusterList) -> List[Cluster]:
     out = []
     for i in range(cl.count):
         c = cl.items[i]
-        members = tuple(Member(m.id.decode(), m.source.decode(), m.timestamp, _scores(m.scores))
+        members = tuple(Member(m.id.decode(), m.source.decode(), m.timestamp, _scores(m.scores),
+                               m.title.decode("utf-8", "replace"), m.snippet.decode("utf-8", "replace"))
                         for m in (c.members[j] for j in range(c.member_count)))
         out.append(Cluster(c.id, c.representative.decode(), c.leader.decode(), members))
     return out
-
-
-_EMBEDDING = {"builtin": N.EMBEDDING_BUILTIN, "external": N.EMBEDDING_EXTERNAL,
-              "none": N.EMBEDDING_NONE, None: N.EMBEDDING_NONE}
-_SHINGLE = {"word": N.SHINGLE_WORD, "character": N.SHINGLE_CHARACTER}
-_SCHEME = {None: N.MINHASH_DEFAULT, "one_permutation": N.MINHASH_ONE_PERMUTATION,
-           "multiply_shift": N.MINHASH_MULTIPLY_SHIFT}
-_VINDEX = {"automatic": N.VECTOR_INDEX_AUTOMATIC, "flat": N.VECTOR_INDEX_FLAT,
-           "ivf": N.VECTOR_INDEX_IVF}
-
-
-def _choice(table, value, what):
-    try:
-        return table[value]
-    except (KeyError, TypeError):
-        names = ", ".join(repr(k) for k in table if k is not None)
-        raise InvalidArgumentError(f"{what} must be one of {names}, not {value!r}") from None
-
-
-def _build_options(*, embedding="builtin", dimension=None, shingle="word", shingle_size=None,
-                   num_hashes=None, minhash_scheme=None, minhash_seed=None, lsh_threshold=None,
-                   lsh_bands=None, lsh_rows=None, jaccard_threshold=None, cosine_threshold=None,
-                   combined_weight_jaccard=None, combined_threshold=None, copy_jaccard=None, time_window=None,
-                   max_document_bytes=None, threads=None, source_priority=(), keep_text=False,
-                   strip_boilerplate=True, casefold=True, replace_invalid_utf8=False,
-                   vector_candidates=None, vector_index="automatic", ivf_min_size=None,
-                   nlist=None, nprobe=None, scalar_quantization=False):
-    """DedupOptions plus the objects its pointers borrow. None means the library default."""
-    o = N.DedupOptions()
-    check(_lib.retold_dedup_options_init(byref(o), N.DEDUP_OPTIONS_VERSION))
-    o.flags = ((N.FLAG_KEEP_TEXT if keep_text else 0)
-               | (0 if strip_boilerplate else N.FLAG_KEEP_BOILERPLATE)
-               | (0 if casefold else N.FLAG_KEEP_CASE)
-               | (N.FLAG_REPLACE_INVALID_UTF8 if replace_invalid_utf8 else 0)
-               | (N.FLAG_SCALAR_QUANTIZATION if scalar_quantization else 0))
-    o.embedding_mode = _choice(_EMBEDDING, embedding, "embedding")
-    o.shingle_kind = _choice(_SHINGLE, shingle, "shingle")
-    o.minhash_scheme = _choice(_SCHEME, minhash_scheme, "minhash_scheme")
-    o.vector_index_kind = _choice(_VINDEX, vector_index, "vector_index")
-
-    def uint(name, value, field_name=None, bits=32):
-        if value is None:
-            return
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value >= 1 << bits:
-            raise InvalidArgumentError(f"{name} must be a positive integer below 2**{bits}, not {value!r}")
-        setattr(o, field_name or name, value)
-
-    uint("dimension", dimension, "embedding_dimension")
-    uint("shingle_size", shingle_size)
-    uint("num_hashes", num_hashes)
-    uint("minhash_seed", minhash_seed, bits=64)
-    uint("lsh_bands", lsh_bands)
-    uint("lsh_rows", lsh_rows)
-    uint("max_document_bytes", max_document_bytes, bits=64)
-    uint("threads", threads)
-    uint("vector_candidates", vector_candidates, bits=64)
-    uint("ivf_min_size", ivf_min_size, "vector_index_ivf_min_size", bits=64)
-    uint("nlist", nlist, "vector_index_nlist")
-    uint("nprobe", nprobe, "vector_index_nprobe")
-    for name, value in (("lsh_threshold", lsh_threshold), ("jaccard_threshold", jaccard_threshold),
-                        ("cosine_threshold", cosine_threshold),
-                        ("combined_weight_jaccard", combined_weight_jaccard),
-                        ("combined_threshold", combined_threshold),
-                        ("copy_jaccard", copy_jaccard)):
-        if value is not None:
-            v = float(value)
-            if not 0.0 <= v <= 1.0:  # the C placeholder is negative: never pass one on
-                raise InvalidArgumentError(f"{name} must be in [0, 1], not {value!r}")
-            setattr(o, name, v)
-    if time_window is not None:
-        if isinstance(time_window, _dt.timedelta):
-            time_window = int(time_window.total_seconds())
-        if isinstance(time_window, bool) or not isinstance(time_window, int) or time_window < 0:
-            raise InvalidArgumentError(f"time_window must be seconds >= 0 or a timedelta, not {time_window!r}")
-        o.time_window_seconds = time_window
-    keep = None
-    if isinstance(source_priority, (str, bytes)):
-        raise InvalidArgumentError("source_priority must be a sequence of outlet names, not one string")
-    names = [_cstr(s, "source_priority entry") for s in source_priority]
-    if names:
-        keep = (c_char_p * len(names))(*names)
-        o.source_priority = keep
-        o.source_priority_count = len(names)
-    return o, keep
 
 
 # ---------------------------------------------------------------- the deduplicator
@@ -354,13 +283,26 @@ def _build_options(*, embedding="builtin", dimension=None, shingle="word", shing
 class Deduplicator:
     """Finds retellings online and keeps them as stories (retold::deduplicator through the C ABI).
 
-    Keyword options (None = the library's default): embedding ("builtin", "external", "none"),
-    dimension, shingle ("word", "character"), shingle_size, num_hashes, minhash_scheme,
-    minhash_seed, lsh_threshold, lsh_bands, lsh_rows, jaccard_threshold, cosine_threshold,
-    combined_weight_jaccard, combined_threshold, copy_jaccard, time_window (seconds or timedelta),
-    max_document_bytes, threads, source_priority (outlets, best first), keep_text,
-    strip_boilerplate, casefold, replace_invalid_utf8, vector_candidates, vector_index
-    ("automatic", "flat", "ivf"), ivf_min_size, nlist, nprobe, scalar_quantization.
+    Keyword options (None or absent = the library's default), every field of
+    retold::deduplicator_options (README.md lists them with their C names):
+      normalization: casefold, fold_punctuation, strip_boilerplate, replace_invalid_utf8, keep_text;
+      shingles/MinHash/LSH: shingle ("word", "character"), shingle_size, num_hashes,
+        minhash_scheme ("one_permutation", "multiply_shift"), minhash_seed, lsh_bands, lsh_rows,
+        lsh_threshold;
+      embeddings: embedding ("builtin", "external", "none"), dimension (the built-in embedder's,
+        or the caller vectors' with "external"), word_ngram_max, char_ngram_min, char_ngram_max,
+        sublinear_tf, df_buckets_log2, word_weight, number_weight, char_weight,
+        word_ngram_weight, embedder_seed;
+      vector index: vector_index ("automatic", "flat", "ivf"), nlist, nprobe,
+        scalar_quantization, ivf_min_size, vector_index_seed;
+      evidence sketch: sketch_words, sketch_bigrams, sketch_numbers, sketch_names,
+        sketch_title_words, sketch_trigrams, sketch_seed;
+      runtime (may change at load): vector_candidates, decision ("automatic", "model", "rule"),
+        threads, match_threshold, jaccard_threshold, cosine_threshold, combined_weight_jaccard,
+        combined_threshold, copy_jaccard, time_window (seconds or timedelta), max_document_bytes,
+        source_priority (outlets, best first), retention (seconds or timedelta: saved with the
+        state for the caller's evict_before; never applied by the library), snippet_bytes;
+      preset ("copies", "retellings", "stories"): sets the match options first; explicit ones win.
 
     Thread safety: one Deduplicator may be used from many threads; the C library does the
     locking (queries run in parallel, adds serialize) and ctypes releases the GIL during calls.
@@ -376,7 +318,7 @@ class Deduplicator:
         self._idle = threading.Condition(self._lock)
         self._active = 0
         self._dim = None
-        opts, keep = _build_options(**options)
+        opts, _, keep = _options.build(options)
         handle = N.DedupP()
         check(_lib.retold_dedup_new(byref(handle), byref(opts)))
         del keep
@@ -384,10 +326,11 @@ class Deduplicator:
 
     @classmethod
     def load(cls, path, **overrides) -> "Deduplicator":
-        """Loads a state written by save(). Without overrides every saved option is kept; with
-        overrides, runtime options given replace the saved ones and the others take the
-        library defaults (structural options must match the saved ones: IncompatibleError).
-        NotFoundError when `path` holds no state, CorruptedStateError for a damaged one."""
+        """Loads a state written by save(). Every option keeps its SAVED value except the
+        runtime options given here (and the match options of `preset`), so a nightly job passes
+        only what it means to change. Structural options given must equal the saved ones
+        (IncompatibleError). NotFoundError when `path` holds no state, CorruptedStateError for a
+        damaged one."""
         self = cls.__new__(cls)
         self._handle = None
         self._lock = threading.Lock()
@@ -396,14 +339,16 @@ class Deduplicator:
         self._dim = None
         handle = N.DedupP()
         p = _cstr(path, "path")
-        if overrides:
-            opts, keep = _build_options(**overrides)
-            rc = _lib.retold_dedup_load(byref(handle), p, byref(opts))
-            del keep
-        else:
-            rc = _lib.retold_dedup_load(byref(handle), p, None)
+        opts, bits, keep = _options.build(overrides)
+        rc = _lib.retold_dedup_load(byref(handle), p, byref(opts) if bits else None, bits)
+        del keep
         check(rc)
         self._handle = handle
+        try:
+            _options.check_structural(overrides, self.options)
+        except BaseException:
+            self.close()
+            raise
         return self
 
     # -- lifetime: a call holds the handle; close() waits until no call holds it
@@ -502,12 +447,13 @@ class Deduplicator:
         h = self._enter()
         try:
             rc = _lib.retold_dedup_add(h, byref(doc), byref(res))
+            del keep
+            if rc:
+                raise error_for(rc)
+            # leader_id lives in this thread's storage until its next add: read it now
+            return _add_result(res)
         finally:
             self._leave()
-        del keep
-        if rc:
-            raise error_for(rc)
-        return _add_result(res)
 
     def add_many(self, documents: Iterable, *, batch_size: int = 1024) -> List[AddResult]:
         """Adds reports in order, as add() on each would, computing their features on the
@@ -555,6 +501,7 @@ class Deduplicator:
         if n:
             docs = (N.Document * n)(*structs)
             results = (N.AddResult * n)()
+            results[0].struct_size = ctypes.sizeof(N.AddResult)  # the stride of the array
             added = c_uint64()
             h = self._enter()
             try:
@@ -578,8 +525,7 @@ class Deduplicator:
     # -- queries
 
     def _query_options(self, top_k, include_rejected, timestamp, min_score):
-        q = N.QueryOptions()
-        q.version = N.QUERY_OPTIONS_VERSION
+        q = N.QueryOptions()  # struct_size set; every other field is set below (no init call per query)
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 0 <= top_k < 1 << 32:
             raise InvalidArgumentError(f"top_k must be a non-negative integer, not {top_k!r}")
         q.top_k = top_k
@@ -587,8 +533,7 @@ class Deduplicator:
         if timestamp is not None:
             q.has_timestamp = 1
             q.timestamp = _timestamp(timestamp)
-        if min_score is not None:
-            q.min_score = float(min_score)
+        q.min_score = 0.0 if min_score is None else float(min_score)
         return q
 
     def query(self, text: Union[str, bytes], *, top_k: int = 10, include_rejected: bool = False,
@@ -689,12 +634,9 @@ class Deduplicator:
                 if rc:
                     raise error_for(rc)
                 terms = tuple(e.shared_terms[i].decode() for i in range(e.shared_term_count))
-                feats = (N.Feature * 64)()
-                count, prob = c_uint64(0), c_double(0.0)
-                check(_lib.retold_explanation_features(byref(e), feats, 64, byref(count), byref(prob)))
-                features = tuple(Feature(feats[i].name.decode(), feats[i].value, feats[i].contribution)
-                                 for i in range(count.value))
-                return Explanation(_scores(e.scores), terms, e.shared_passage.decode(), features, prob.value)
+                features = tuple(Feature(f.name.decode(), f.value, f.contribution)
+                                 for f in (e.features[i] for i in range(e.feature_count)))
+                return Explanation(_scores(e.scores), terms, e.shared_passage.decode(), features, e.probability)
             finally:
                 _lib.retold_explanation_dispose(byref(e))
         finally:
@@ -709,51 +651,22 @@ class Deduplicator:
             self._leave()
         check(rc)
         return Stats(s.documents, s.clusters, s.multi_member_clusters, s.documents_added_total,
-                     s.documents_removed_total, s.memory_bytes)
+                     s.documents_removed_total, s.memory_bytes, s.frequency_documents,
+                     {"features": s.add_features_seconds, "embed": s.add_embed_seconds,
+                      "candidates": s.add_candidates_seconds, "verify_cluster": s.add_verify_cluster_seconds,
+                      "index_add": s.add_index_add_seconds})
 
     @property
     def options(self) -> dict:
-        """The options in force, every default resolved."""
+        """Every option in force (the keywords Deduplicator() takes), lsh_bands/lsh_rows as chosen."""
         o = N.DedupOptions()
-        check(_lib.retold_dedup_options_init(byref(o), N.DEDUP_OPTIONS_VERSION))
+        check(_lib.retold_dedup_options_init(byref(o), o.struct_size))
         h = self._enter()
         try:
             check(_lib.retold_dedup_get_options(h, byref(o)))
-            priority = [o.source_priority[i].decode() for i in range(o.source_priority_count)]
+            return _options.to_dict(o)  # source_priority points into the handle: read it now
         finally:
             self._leave()
-        inv = lambda table, v: next(k for k, x in table.items() if x == v and k is not None)
-        return {
-            "embedding": inv(_EMBEDDING, o.embedding_mode),
-            "dimension": o.embedding_dimension,
-            "shingle": inv(_SHINGLE, o.shingle_kind),
-            "shingle_size": o.shingle_size,
-            "num_hashes": o.num_hashes,
-            "minhash_scheme": inv(_SCHEME, o.minhash_scheme),
-            "minhash_seed": o.minhash_seed,
-            "lsh_threshold": o.lsh_threshold,
-            "lsh_bands": o.lsh_bands,
-            "lsh_rows": o.lsh_rows,
-            "jaccard_threshold": o.jaccard_threshold,
-            "cosine_threshold": o.cosine_threshold,
-            "combined_weight_jaccard": o.combined_weight_jaccard,
-            "combined_threshold": o.combined_threshold,
-            "copy_jaccard": o.copy_jaccard,
-            "time_window": o.time_window_seconds,
-            "max_document_bytes": o.max_document_bytes,
-            "threads": o.threads,
-            "source_priority": priority,
-            "keep_text": bool(o.flags & N.FLAG_KEEP_TEXT),
-            "strip_boilerplate": not o.flags & N.FLAG_KEEP_BOILERPLATE,
-            "casefold": not o.flags & N.FLAG_KEEP_CASE,
-            "replace_invalid_utf8": bool(o.flags & N.FLAG_REPLACE_INVALID_UTF8),
-            "vector_candidates": o.vector_candidates,
-            "vector_index": inv(_VINDEX, o.vector_index_kind),
-            "ivf_min_size": o.vector_index_ivf_min_size,
-            "nlist": o.vector_index_nlist,
-            "nprobe": o.vector_index_nprobe,
-            "scalar_quantization": bool(o.flags & N.FLAG_SCALAR_QUANTIZATION),
-        }
 
     # -- mutation
 

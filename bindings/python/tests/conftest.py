@@ -1,5 +1,5 @@
 """Shared fixtures. The suite runs against the library named by $RETOLD_LIBRARY (run_tests.sh
-sets it to a CMake build's libretold_c.so.0) or an installed package's bundled one."""
+sets it to a CMake build's libretold_c.so.1) or an installed package's bundled one."""
 import json
 import os
 import sys

@@ -270,7 +270,7 @@ def test_explain_gives_every_feature_and_its_contribution(dedup):
     dedup.add("football", FOOTBALL, timestamp=2000)
     same = dedup.explain("blog", "wire")
     names = [f.name for f in same.features]
-    assert names[:3] == ["jaccard", "containment", "cosine"] and len(names) == 14
+    assert names[:3] == ["jaccard", "containment", "cosine"] and len(names) >= 14
     assert 0.5 < same.probability < 1.0
     assert dict((f.name, f.value) for f in same.features)["jaccard"] == pytest.approx(same.scores.jaccard)
     other = dedup.explain("blog", "football")

@@ -24,7 +24,7 @@ def test_environment_override_must_point_to_the_library(tmp_path):
 def test_library_next_to_the_package_is_found(tmp_path):
     pkg = tmp_path / "site" / "retold"
     shutil.copytree(PACKAGE_ROOT / "retold", pkg, ignore=shutil.ignore_patterns("__pycache__", "*.so*"))
-    shutil.copy2(os.path.realpath(retold.library_path), pkg / "libretold_c.so.0")
+    shutil.copy2(os.path.realpath(retold.library_path), pkg / "libretold_c.so.1")
     env = {k: v for k, v in os.environ.items() if k not in ("RETOLD_LIBRARY", "LD_LIBRARY_PATH")}
     out = run("""
         import sys
@@ -35,7 +35,7 @@ def test_library_next_to_the_package_is_found(tmp_path):
             d.add("a", "works from the bundled library")
     """, env, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == str(pkg / "libretold_c.so.0")
+    assert out.stdout.strip() == str(pkg / "libretold_c.so.1")
 
 
 def test_every_c_function_is_declared_with_argtypes_and_restype():
@@ -64,4 +64,4 @@ def test_system_library_path_is_the_fallback(tmp_path):
             d.add("a", "works from the system path")
     """, env, tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "libretold_c.so.0"
+    assert out.stdout.strip() == "libretold_c.so.1"

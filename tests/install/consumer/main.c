@@ -11,7 +11,7 @@ int main(void) {
                   "secretary general to take part in a video call on Thursday to show a united front, Reuters said.";
   retold_dedup *d = NULL;
   retold_document doc = RETOLD_DOCUMENT_INIT;
-  retold_add_result r;
+  retold_add_result r = RETOLD_ADD_RESULT_INIT;
   if (retold_dedup_new(&d, NULL) != 0) {
     fprintf(stderr, "retold_dedup_new: %s\n", retold_last_error());
     return 1;
@@ -24,6 +24,11 @@ int main(void) {
   doc.text = b;
   doc.text_len = strlen(b);
   if (retold_dedup_add(d, &doc, &r) != 0) goto fail;
+  if (retold_abi_version() != RETOLD_C_ABI_VERSION) {
+    fprintf(stderr, "header ABI %d, library ABI %u\n", RETOLD_C_ABI_VERSION, (unsigned)retold_abi_version());
+    retold_dedup_free(d);
+    return 1;
+  }
   printf("libretold_c %s: b joined story %llu (new=%d)\n", retold_version_string(),
          (unsigned long long)r.cluster_id, (int)r.new_story);
   retold_dedup_free(d);

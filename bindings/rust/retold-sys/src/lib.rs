@@ -1,5 +1,5 @@
 //! Raw declarations of retold's C ABI: `include/retold/retold.h`, shared library
-//! `libretold_c.so.0`, one Rust item per C declaration, same names, same layout.
+//! `libretold_c.so.1`, one Rust item per C declaration, same names, same layout.
 //!
 //! Use the safe `retold` crate instead unless you need the C calls themselves. Everything the
 //! header says about ownership, lifetime and thread safety holds here unchanged; in short:
