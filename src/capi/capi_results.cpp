@@ -2,6 +2,7 @@
 // out with the caller's element sizes), add results and the per-thread strings they point to.
 #include "capi_results.hpp"
 
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -51,6 +52,10 @@ void prepare_output(retold_match_list* out) {
   check_size_of<retold_match_list>("out", out->struct_size, nullptr);
   if (out->internal_ != nullptr)
     fail(RETOLD_EINVALID, "out still holds results: retold_match_list_dispose() it before filling it again");
+  // A newer caller's larger list: the bytes past the fields this library knows are zeroed, as for
+  // every struct the library fills (docs/c_api.md).
+  if (out->struct_size > sizeof(*out))
+    std::memset(reinterpret_cast<unsigned char*>(out) + sizeof(*out), 0, out->struct_size - sizeof(*out));
   element_size<retold_match>(out->item_size, "out->item_size");
   out->items = nullptr;
   out->count = 0;
@@ -61,6 +66,10 @@ void prepare_output(retold_cluster_list* out) {
   check_size_of<retold_cluster_list>("out", out->struct_size, nullptr);
   if (out->internal_ != nullptr)
     fail(RETOLD_EINVALID, "out still holds results: retold_cluster_list_dispose() it before filling it again");
+  // A newer caller's larger list: the bytes past the fields this library knows are zeroed, as for
+  // every struct the library fills (docs/c_api.md).
+  if (out->struct_size > sizeof(*out))
+    std::memset(reinterpret_cast<unsigned char*>(out) + sizeof(*out), 0, out->struct_size - sizeof(*out));
   element_size<retold_cluster>(out->item_size, "out->item_size");
   element_size<retold_cluster_member>(out->member_size, "out->member_size");
   out->items = nullptr;

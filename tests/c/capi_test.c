@@ -704,6 +704,34 @@ static void test_struct_growth(void) {
   CHECK_RC(retold_dedup_clusters(d, 2, &cl), RETOLD_EINVALID);
   CHECK_MSG("alignment");
 
+  /* the lists themselves from a newer header: the bytes past this library's fields are zeroed */
+  {
+    struct {
+      retold_match_list known;
+      uint64_t future_field;
+    } nm;
+    struct {
+      retold_cluster_list known;
+      uint64_t future_field;
+    } nc;
+    retold_match_list m0 = RETOLD_MATCH_LIST_INIT;
+    retold_cluster_list c0 = RETOLD_CLUSTER_LIST_INIT;
+    memset(&nm, 0, sizeof nm);
+    memset(&nc, 0, sizeof nc);
+    nm.known = m0;
+    nc.known = c0;
+    nm.known.struct_size = sizeof nm;
+    nc.known.struct_size = sizeof nc;
+    nm.future_field = 0x5555;
+    nc.future_field = 0x5555;
+    CHECK_RC(retold_dedup_query(d, RATE, strlen(RATE), NULL, &nm.known), RETOLD_OK);
+    CHECK(nm.known.count == 2 && nm.future_field == 0);
+    retold_match_list_dispose(&nm.known);
+    CHECK_RC(retold_dedup_clusters(d, 2, &nc.known), RETOLD_OK);
+    CHECK(nc.known.count == 1 && nc.future_field == 0);
+    retold_cluster_list_dispose(&nc.known);
+  }
+
   /* stats into a larger struct: the tail is zeroed */
   memset(&st, 0x33, sizeof st);
   st.known.struct_size = sizeof st;
