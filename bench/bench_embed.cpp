@@ -104,6 +104,26 @@ void BM_embed_project_only(benchmark::State& st) {
 }
 BENCHMARK(BM_embed_project_only);
 
+// The projection once the corpus is large: the 256 documents observed range(0) times each, so
+// common terms have document frequencies of 10^4..10^5 (past the first 4,096 log1p values,
+// where each term used to call std::log1p).
+void BM_embed_project_large_df(benchmark::State& st) {
+  retold::tfidf_embedder e;
+  std::vector<retold::term_counts> tcs;
+  for (const auto& d : docs500()) tcs.push_back(e.extract(d));
+  for (std::int64_t r = 0; r < st.range(0); ++r)
+    for (const auto& tc : tcs) e.observe(tc);
+  std::vector<float> v(e.dimension());
+  std::size_t i = 0;
+  for (auto _ : st) {
+    e.embed_into(tcs[i++ % tcs.size()], v);
+    benchmark::DoNotOptimize(v.data());
+  }
+  st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations()));
+  st.SetLabel(std::to_string(e.documents_observed()) + " documents observed");
+}
+BENCHMARK(BM_embed_project_large_df)->Arg(1)->Arg(80)->Arg(400);
+
 // Clustered unit vectors: `stories` centres, each row a centre plus noise.
 std::vector<float> clustered(std::size_t n, std::size_t d, std::uint64_t seed) {
   std::mt19937_64 rng(seed);

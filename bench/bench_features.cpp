@@ -20,11 +20,12 @@
 
 namespace {
 
-enum class script { ascii, typographic, cyrillic };
+enum class script { ascii, typographic, cyrillic, arabic };
 
 // Deterministic news-like text: Zipf-ish word choice from a syllable-built vocabulary, sentences
 // of 8..25 words, capitalised starts, commas, numbers, paragraphs. `typographic` adds curly quotes
-// and dashes as real agency copy has; `cyrillic` uses a Cyrillic vocabulary.
+// and dashes as real agency copy has; `cyrillic` uses a Cyrillic vocabulary, `arabic` an
+// Arabic-script one (no letter case: sentences start with the article instead).
 std::vector<std::string> make_docs(std::size_t count, std::size_t words, script s,
                                    std::uint64_t seed = 42) {
   std::mt19937_64 rng(seed);
@@ -32,7 +33,9 @@ std::vector<std::string> make_docs(std::size_t count, std::size_t words, script 
                                           "po", "li", "tra", "ne", "su", "gor", "ha", "in", "fe"};
   const std::vector<std::string> cyr = {"ка", "ро", "ми", "тен", "са", "ло", "вер", "ан", "де",
                                         "по", "ли", "тра", "не", "су", "гор", "ха", "ин", "фе"};
-  const auto& syl = s == script::cyrillic ? cyr : latin;
+  const std::vector<std::string> arb = {"كا", "رو", "مي", "تن", "سا", "لو", "فر", "ان", "دي",
+                                        "بو", "لي", "ترا", "ني", "سو", "غور", "ها", "ين", "في"};
+  const auto& syl = s == script::cyrillic ? cyr : s == script::arabic ? arb : latin;
   std::vector<std::string> vocab;
   for (int i = 0; i < 20000; ++i) {
     std::string w;
@@ -47,6 +50,7 @@ std::vector<std::string> make_docs(std::size_t count, std::size_t words, script 
   };
   auto capitalise = [&](std::string w) {
     if (s == script::cyrillic) return "Н" + w;  // an uppercase Cyrillic letter in front
+    if (s == script::arabic) return "ال" + w;   // the article
     w[0] = static_cast<char>(w[0] - 32);
     return w;
   };
@@ -83,7 +87,8 @@ const std::vector<std::string>& docs(script s) {
   static const std::vector<std::string> ascii = make_docs(256, 500, script::ascii);
   static const std::vector<std::string> typo = make_docs(256, 500, script::typographic);
   static const std::vector<std::string> cyr = make_docs(256, 500, script::cyrillic);
-  return s == script::ascii ? ascii : s == script::typographic ? typo : cyr;
+  static const std::vector<std::string> arb = make_docs(256, 500, script::arabic);
+  return s == script::ascii ? ascii : s == script::typographic ? typo : s == script::cyrillic ? cyr : arb;
 }
 
 std::size_t total_bytes(const std::vector<std::string>& d) {
@@ -137,6 +142,7 @@ void BM_Normalize(benchmark::State& state, script s) {
 BENCHMARK_CAPTURE(BM_Normalize, ascii, script::ascii);
 BENCHMARK_CAPTURE(BM_Normalize, typographic, script::typographic);
 BENCHMARK_CAPTURE(BM_Normalize, cyrillic, script::cyrillic);
+BENCHMARK_CAPTURE(BM_Normalize, arabic, script::arabic);
 
 // ---- shingle
 
@@ -241,6 +247,8 @@ BENCHMARK_CAPTURE(BM_Pipeline, ascii_one_permutation, script::ascii,
 BENCHMARK_CAPTURE(BM_Pipeline, typographic_one_permutation, script::typographic,
                   retold::minhash_scheme::one_permutation);
 BENCHMARK_CAPTURE(BM_Pipeline, cyrillic_one_permutation, script::cyrillic,
+                  retold::minhash_scheme::one_permutation);
+BENCHMARK_CAPTURE(BM_Pipeline, arabic_one_permutation, script::arabic,
                   retold::minhash_scheme::one_permutation);
 BENCHMARK_CAPTURE(BM_Pipeline, ascii_multiply_shift, script::ascii,
                   retold::minhash_scheme::multiply_shift);

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -200,6 +202,29 @@ TEST(Embed, ValidatesOptions) {
   o = {};
   o.number_weight = -1;
   EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  // A weight too large for float arithmetic made every embedding inf/NaN (found by fuzz_state in a
+  // saved state); the largest allowed one still gives a finite unit vector.
+  o = {};
+  o.char_weight = 1e30f;
+  EXPECT_EQ(code_of(o), retold::errc::invalid_argument);
+  o = {};
+  o.word_weight = o.number_weight = o.char_weight = o.word_ngram_weight = 1e6f;
+  o.sublinear_tf = false;
+  ASSERT_EQ(code_of(o), retold::errc::ok);
+  {
+    tfidf_embedder e(o);
+    std::string text;
+    for (int i = 0; i < 2000; ++i) text += "repeat 12345 word ";
+    const auto terms = e.extract(text);
+    e.observe(terms);
+    const auto v = e.embed(terms);
+    double norm = 0;
+    for (float x : v) {
+      ASSERT_TRUE(std::isfinite(x));
+      norm += double{x} * x;
+    }
+    EXPECT_NEAR(norm, 1.0, 1e-3);
+  }
   EXPECT_EQ(code_of({}), retold::errc::ok);
 }
 
@@ -216,3 +241,61 @@ TEST(Embed, CosineHandlesUnnormalizedZeroAndMismatchedVectors) {
 }
 
 }  // namespace
+
+// Document frequencies past the first 4,096 are looked up in chunks filled on first use: every
+// value equals float(std::log1p(df)), across chunk boundaries, past the table's end (2^24) and
+// when threads fill chunks at the same moment.
+TEST(Embed, IdfOfLargeDocumentFrequenciesIsExact) {
+  tfidf_embedder e;
+  const auto term = e.extract("news").terms[0];
+  auto expected = [&](std::uint64_t docs, std::uint64_t df) {
+    return static_cast<float>(std::log1p(static_cast<double>(docs))) -
+           static_cast<float>(std::log1p(static_cast<double>(df))) + 1.0f;
+  };
+  // observe() counts each entry of terms: one document that lists the term k times adds k.
+  std::uint64_t df = 0, docs = 0;
+  auto raise_to = [&](std::uint64_t target) {
+    while (df < target) {
+      const std::uint64_t step = std::min<std::uint64_t>(target - df, std::uint64_t{1} << 20);
+      retold::term_counts t;
+      t.terms.assign(step, term);
+      t.counts.assign(step, 1.0f);
+      e.observe(t);
+      df += step;
+      ++docs;
+    }
+  };
+  for (std::uint64_t target : {4095ull, 4096ull, 4097ull, 8191ull, 8192ull, 12345ull, 1000003ull,
+                               (1ull << 24) - 1, 1ull << 24, (1ull << 24) + 3}) {
+    raise_to(target);
+    EXPECT_EQ(e.idf(term), expected(docs, df)) << "df " << df;
+  }
+}
+
+TEST(Embed, IdfTableFilledConcurrentlyAgrees) {
+  // Terms whose frequencies fall in chunks no other test touched (2^21 and up).
+  std::vector<tfidf_embedder> embedders;
+  std::vector<float> want;
+  for (int k = 0; k < 8; ++k) {
+    tfidf_embedder e;
+    const auto term = e.extract("w" + std::to_string(k)).terms[0];
+    retold::term_counts t;
+    const std::uint64_t df = (std::uint64_t{1} << 21) + 4096 * static_cast<std::uint64_t>(k) + 17;
+    t.terms.assign(df, term);
+    t.counts.assign(df, 1.0f);
+    e.observe(t);
+    want.push_back(static_cast<float>(std::log1p(1.0)) - static_cast<float>(std::log1p(static_cast<double>(df))) + 1.0f);
+    embedders.push_back(std::move(e));
+  }
+  std::vector<std::vector<float>> got(4, std::vector<float>(8));
+  std::vector<std::thread> threads;
+  for (int th = 0; th < 4; ++th)
+    threads.emplace_back([&, th] {
+      for (int k = 0; k < 8; ++k) {
+        const auto& e = embedders[static_cast<std::size_t>(k)];
+        got[static_cast<std::size_t>(th)][static_cast<std::size_t>(k)] = e.idf(e.extract("w" + std::to_string(k)).terms[0]);
+      }
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& g : got) EXPECT_EQ(g, want);
+}

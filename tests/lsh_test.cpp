@@ -284,3 +284,104 @@ TEST(LshIndex, ManyIdenticalDocuments) {
   ASSERT_EQ(res.size(), 1500u);
   for (std::size_t i = 0; i < res.size(); ++i) EXPECT_EQ(res[i].key, 2 * i + 1);
 }
+
+// ---- band keys computed once (lsh_band_keys)
+
+namespace {
+
+std::vector<std::uint32_t> copy_of(const signature& s) { return {s.values().begin(), s.values().end()}; }
+
+bool same_matches(const std::vector<lsh_match>& a, const std::vector<lsh_match>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].key != b[i].key || a[i].similarity != b[i].similarity) return false;
+  return true;
+}
+
+}  // namespace
+
+TEST(LshBandKeys, InsertAndQueryWithKeysEqualThePlainCalls) {
+  std::mt19937_64 rng(11);
+  const minhash_config cfg;
+  const minhasher mh(cfg);
+  const lsh_params params{50, 2};
+  lsh_index plain(cfg, params), keyed(cfg, params);
+  // Families of near-duplicates, some removed and reinserted, so collisions and reused slots occur.
+  std::vector<std::vector<std::uint32_t>> sigs;
+  for (int fam = 0; fam < 40; ++fam) {
+    const auto base = random_set(rng, 300);
+    for (int m = 0; m < 6; ++m) sigs.push_back(copy_of(mh.compute(variant(base, 0.4 + 0.1 * m, rng))));
+  }
+  for (std::size_t k = 0; k < sigs.size(); ++k) {
+    const auto keys = keyed.band_keys(sigs[k]);
+    ASSERT_EQ(keys.fingerprints().size(), params.bands);
+    EXPECT_TRUE(same_matches(keyed.query(sigs[k], keys, 0.2), plain.query(sigs[k], 0.2))) << k;
+    plain.insert(k, sigs[k]);
+    keyed.insert(k, sigs[k], keys);
+    if (k % 7 == 3) {  // churn: remove an earlier one and put it back
+      ASSERT_TRUE(plain.remove(k - 2));
+      ASSERT_TRUE(keyed.remove(k - 2));
+      plain.insert(k - 2, sigs[k - 2]);
+      keyed.insert(k - 2, sigs[k - 2], keyed.band_keys(sigs[k - 2]));
+    }
+  }
+  ASSERT_EQ(plain.size(), keyed.size());
+  EXPECT_EQ(plain.memory_bytes(), keyed.memory_bytes());
+  std::size_t hits = 0;
+  for (const auto& s : sigs) {
+    const auto a = plain.query(s, 0.3), b = keyed.query(s, keyed.band_keys(s), 0.3);
+    EXPECT_TRUE(same_matches(a, b));
+    hits += a.size();
+  }
+  EXPECT_GT(hits, sigs.size());  // the families do find each other
+  // Removing through the keyed index leaves nothing behind: every document is gone from every band.
+  for (std::size_t k = 0; k < sigs.size(); ++k) ASSERT_TRUE(keyed.remove(k));
+  for (const auto& s : sigs) EXPECT_TRUE(keyed.query(s, keyed.band_keys(s), 0.0).empty());
+}
+
+TEST(LshBandKeys, ServeEveryIndexWithTheSameParams) {
+  std::mt19937_64 rng(5);
+  const minhash_config cfg;
+  const minhasher mh(cfg);
+  lsh_index a(cfg, {50, 2}), b(cfg, {50, 2});
+  const auto s = copy_of(mh.compute(random_set(rng, 200)));
+  const auto keys = a.band_keys(s);
+  b.insert(1, s, keys);
+  a.insert(2, s, keys);
+  ASSERT_EQ(b.query(s, keys, 0.9).size(), 1u);
+  EXPECT_EQ(b.query(s, keys, 0.9)[0].key, 1u);
+  EXPECT_EQ(a.query(s, 0.9)[0].key, 2u);
+  const auto again = b.band_keys(s);
+  EXPECT_TRUE(std::equal(keys.fingerprints().begin(), keys.fingerprints().end(), again.fingerprints().begin(),
+                         again.fingerprints().end()));
+}
+
+TEST(LshBandKeys, KeysOfOtherValuesOrParamsAreRefusedAndChangeNothing) {
+  std::mt19937_64 rng(9);
+  const minhash_config cfg;
+  const minhasher mh(cfg);
+  lsh_index idx(cfg, {50, 2}), other(cfg, {32, 4});
+  const auto s1 = copy_of(mh.compute(random_set(rng, 200)));
+  const auto s2 = copy_of(mh.compute(random_set(rng, 200)));
+  const auto k1 = idx.band_keys(s1);
+  idx.insert(1, s1, k1);
+  const std::size_t bytes = idx.memory_bytes();
+  EXPECT_EQ(code_of([&] { idx.insert(2, s2, k1); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { idx.insert(2, s2, other.band_keys(s2)); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { idx.insert(2, s2, retold::lsh_band_keys{}); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)idx.query(s2, k1, 0.5); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)idx.query(s1, other.band_keys(s1), 0.5); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)idx.query(s1, k1, 1.5); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)idx.band_keys(std::vector<std::uint32_t>(3)); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { idx.insert(1, s1, k1); }), errc::duplicate_id);
+  EXPECT_EQ(idx.size(), 1u);
+  EXPECT_FALSE(idx.contains(2));
+  EXPECT_EQ(idx.memory_bytes(), bytes);
+  // The message says what was wrong.
+  try {
+    idx.insert(2, s2, k1);
+    FAIL();
+  } catch (const retold::error& e) {
+    EXPECT_NE(std::string(e.what()).find("another signature"), std::string::npos) << e.what();
+  }
+}

@@ -50,7 +50,7 @@ struct tfidf_embedder_options {
   std::uint32_t char_ngram_max = 4;
   /// 1 + ln(count) instead of count.
   bool sublinear_tf = true;
-  /// Multipliers per kind of term.
+  /// Multipliers per kind of term, each in [0, 1e6].
   float word_weight = 1.0f;
   float number_weight = 2.0f;  ///< a word containing an ASCII digit
   float char_weight = 1.0f;

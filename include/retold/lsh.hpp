@@ -49,6 +49,28 @@ struct lsh_match {
   double similarity;
 };
 
+/// The band fingerprints of one signature under one lsh_params (one 32-bit value per band), made
+/// by lsh_index::band_keys(). A document that is queried and inserted, in one index or several
+/// with the same params, hashes its bands once instead of once per call. Each set remembers
+/// the params and a hash of the values it was made from, and an index refuses a set that does
+/// not belong to the values it is given (errc::invalid_argument), so a mismatched pair can never
+/// leave stale band entries behind. Value type: owns its memory; copies are independent; const
+/// members are safe to call concurrently.
+class lsh_band_keys {
+ public:
+  /// Belongs to no signature: every index refuses it.
+  lsh_band_keys() = default;
+  /// The fingerprints, one per band (empty for a default-constructed set). Valid while *this is.
+  std::span<const std::uint32_t> fingerprints() const noexcept { return fps_; }
+  const lsh_params& params() const noexcept { return params_; }
+
+ private:
+  friend class lsh_index;
+  lsh_params params_{};
+  std::uint64_t values_hash_ = 0;
+  std::vector<std::uint32_t> fps_;
+};
+
 /// LSH index of signatures keyed by caller-chosen 64-bit keys.
 /// Thread safety: not internally synchronized. Const members (query, values_of, ...) may run
 /// concurrently with each other; insert/remove/clear/reserve need exclusive access.
@@ -70,6 +92,10 @@ class RETOLD_API lsh_index {
   /// Same with raw values of this index's config; errc::invalid_argument unless
   /// values.size() == config().num_hashes.
   void insert(std::uint64_t key, std::span<const std::uint32_t> values);
+  /// Same with the values' band fingerprints already computed (band_keys(values)); the result
+  /// is the same as insert(key, values). errc::invalid_argument also when `keys` was made for
+  /// other params or other values.
+  void insert(std::uint64_t key, std::span<const std::uint32_t> values, const lsh_band_keys& keys);
   /// Removes `key`; false if absent.
   bool remove(std::uint64_t key);
   /// Removes everything (keeps capacity).
@@ -83,10 +109,21 @@ class RETOLD_API lsh_index {
   /// mismatch, errc::invalid_argument on a wrong size or a threshold outside [0, 1].
   std::vector<lsh_match> query(const signature& sig, double threshold) const;
   std::vector<lsh_match> query(std::span<const std::uint32_t> values, double threshold) const;
+  /// Same with the values' band fingerprints already computed (band_keys(values)); the result
+  /// is the same as query(values, threshold). errc::invalid_argument also when `keys` was made
+  /// for other params or other values.
+  std::vector<lsh_match> query(std::span<const std::uint32_t> values, const lsh_band_keys& keys,
+                               double threshold) const;
   /// The k candidates with the highest estimated Jaccard (> 0), same order. Only documents that
   /// share a band with the query are considered: this is approximate top-k.
   std::vector<lsh_match> query_top_k(std::span<const std::uint32_t> values, std::size_t k) const;
   std::vector<lsh_match> query_top_k(const signature& sig, std::size_t k) const;
+
+  /// The band fingerprints of `values` under params() (they depend on nothing else, so they
+  /// serve every index with the same params). errc::invalid_argument unless values.size() ==
+  /// config().num_hashes. Reads only params() and config(), which never change: safe to call
+  /// concurrently with any member, insert and remove included.
+  lsh_band_keys band_keys(std::span<const std::uint32_t> values) const;
 
   /// The stored values of `key`; empty span if absent. Valid until the next mutation.
   std::span<const std::uint32_t> values_of(std::uint64_t key) const noexcept;

@@ -10,9 +10,11 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <string>
 
 namespace retold {
@@ -102,16 +104,54 @@ struct scratch {
   std::vector<std::uint32_t> offsets;
 };
 
-// ln(1 + k) for small k, so the per-term idf and sublinear tf need no log call.
-struct log_table {
-  static constexpr std::size_t size = 4096;
-  std::array<float, size> v{};
+// ln(1 + k) as float(std::log1p(double(k))), looked up instead of computed: the per-term idf
+// and sublinear tf need no log call. The first 4,096 values are built at start; above them the
+// table grows in chunks of 4,096 values on first use, up to 2^24 (a document frequency past
+// 4,096 is every term of a common word at 100k documents, and computing its log was the one
+// cost of an embedding that grew with the corpus). Chunks are published with a compare-exchange,
+// so concurrent readers never lock; a chunk holds exactly the values std::log1p gives, so a
+// lookup equals the computation whichever thread filled it. Past 2^24, or when a chunk cannot be
+// allocated, the value is computed.
+class log_table {
+ public:
   log_table() {
-    for (std::size_t k = 0; k < size; ++k) v[k] = static_cast<float>(std::log1p(static_cast<double>(k)));
+    for (std::size_t k = 0; k < chunk; ++k) first_[k] = exact(k);
   }
+  ~log_table() {
+    for (auto& c : more_) delete[] c.load(std::memory_order_acquire);
+  }
+  log_table(const log_table&) = delete;
+  log_table& operator=(const log_table&) = delete;
+
   float log1p(std::uint64_t k) const noexcept {
-    return k < size ? v[k] : static_cast<float>(std::log1p(static_cast<double>(k)));
+    if (k < chunk) [[likely]] return first_[k];
+    const std::uint64_t c = k >> chunk_bits;
+    if (c >= chunks) return exact(k);
+    const float* p = more_[c].load(std::memory_order_acquire);
+    if (p == nullptr) [[unlikely]] {
+      p = fill(static_cast<std::size_t>(c));
+      if (p == nullptr) return exact(k);
+    }
+    return p[k & (chunk - 1)];
   }
+
+ private:
+  static constexpr std::size_t chunk_bits = 12, chunk = std::size_t{1} << chunk_bits;
+  static constexpr std::size_t chunks = std::size_t{1} << (24 - chunk_bits);
+  static float exact(std::uint64_t k) noexcept { return static_cast<float>(std::log1p(static_cast<double>(k))); }
+
+  const float* fill(std::size_t c) const noexcept {
+    float* fresh = new (std::nothrow) float[chunk];
+    if (fresh == nullptr) return nullptr;
+    for (std::size_t i = 0; i < chunk; ++i) fresh[i] = exact((std::uint64_t{c} << chunk_bits) + i);
+    const float* expected = nullptr;
+    if (more_[c].compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) return fresh;
+    delete[] fresh;  // another thread published the same values first
+    return expected;
+  }
+
+  std::array<float, chunk> first_{};
+  mutable std::array<std::atomic<const float*>, chunks> more_{};
 };
 const log_table& logs() {
   static const log_table t;
@@ -160,6 +200,7 @@ struct reader {
 };
 
 constexpr char magic[8] = {'R', 'T', 'E', 'M', 'B', 'E', 'D', '1'};
+constexpr float max_kind_weight = 1e6f;
 constexpr std::uint32_t format_version = 1;
 
 }  // namespace
@@ -172,8 +213,10 @@ void validate(const tfidf_embedder_options& o) {
   if (o.char_ngram_min != 0 && o.char_ngram_max < o.char_ngram_min) bad("char_ngram_max < char_ngram_min");
   if (o.word_ngram_max == 0 && o.char_ngram_min == 0) bad("no features: word_ngram_max and char_ngram_min are both 0");
   if (o.df_buckets_log2 < 10 || o.df_buckets_log2 > 28) bad("df_buckets_log2 must be in 10..28");
+  // Weights are relative; the bound keeps each term's tf * idf * weight (idf < 45) and the sum of
+  // their squares finite in float (a saved state with a weight of 1e38 made embeddings of inf/NaN).
   for (float w : {o.word_weight, o.number_weight, o.char_weight, o.word_ngram_weight})
-    if (!std::isfinite(w) || w < 0.0f) bad("weights must be finite and >= 0");
+    if (!std::isfinite(w) || w < 0.0f || w > max_kind_weight) bad("weights must be in [0, 1e6]");
 }
 
 tfidf_embedder::tfidf_embedder(tfidf_embedder_options opts) : opts_(opts) {

@@ -236,6 +236,22 @@ struct lsh_index::impl {
     return static_cast<std::uint32_t>(h ^ (h >> 32));
   }
 
+  /// Hash of a signature's values: ties a band-key set to the values it was made from.
+  static std::uint64_t values_hash(std::span<const std::uint32_t> v) noexcept {
+    return XXH3_64bits(v.data(), v.size_bytes());
+  }
+
+  void check_keys(std::span<const std::uint32_t> v, const lsh_band_keys& keys, const char* what) const {
+    if (keys.params_ != params || keys.fps_.size() != params.bands)
+      throw error(errc::invalid_argument,
+                  std::string(what) + ": band keys made for bands " + std::to_string(keys.params_.bands) +
+                      ", rows " + std::to_string(keys.params_.rows) + ", the index has bands " +
+                      std::to_string(params.bands) + ", rows " + std::to_string(params.rows));
+    if (keys.values_hash_ != values_hash(v))
+      throw error(errc::invalid_argument,
+                  std::string(what) + ": band keys were made from another signature's values");
+  }
+
   void check_values(std::span<const std::uint32_t> v, const char* what) const {
     if (v.size() != k)
       throw error(errc::invalid_argument, std::string(what) + ": signature has " +
@@ -254,8 +270,8 @@ struct lsh_index::impl {
                       std::to_string(static_cast<int>(cfg.scheme)) + ")");
   }
 
-  void insert(std::uint64_t key, std::span<const std::uint32_t> v) {
-    check_values(v, "lsh_index::insert");
+  /// `fps`: the band fingerprints of v (params.bands values), or null to compute them here.
+  void insert(std::uint64_t key, std::span<const std::uint32_t> v, const std::uint32_t* fps) {
     if (keys.find(key) != k_none)
       throw error(errc::duplicate_id, "lsh_index::insert: key " + std::to_string(key) +
                                           " is already in the index");
@@ -282,10 +298,14 @@ struct lsh_index::impl {
     slot_keys[slot] = key;
     keys.insert(key, slot);
     if (!all_empty(v)) {
-      const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
-      fps_buffer fps(params.bands);
-      band_fps(sv, fps.data());
-      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(fps.data()[j], slot);
+      if (fps) {
+        for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(fps[j], slot);
+      } else {
+        const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
+        fps_buffer own(params.bands);
+        band_fps(sv, own.data());
+        for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(own.data()[j], slot);
+      }
     }
     ++count;
   }
@@ -306,14 +326,20 @@ struct lsh_index::impl {
     return true;
   }
 
-  std::vector<std::uint32_t> candidates(std::span<const std::uint32_t> v) const {
+  /// `fps`: the band fingerprints of v, or null to compute them here.
+  std::vector<std::uint32_t> candidates(std::span<const std::uint32_t> v, const std::uint32_t* fps) const {
     std::vector<std::uint32_t> c;
-    if (all_empty(v)) return c;
+    if (count == 0 || all_empty(v)) return c;
+    fps_buffer own(fps ? 0 : params.bands);
+    if (fps) {
+      for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].prefetch(fps[j]);
+    } else {
+      band_fps(v.data(), own.data());
+      fps = own.data();
+    }
     c.reserve(params.bands * 2);
-    fps_buffer fps(params.bands);
-    band_fps(v.data(), fps.data());
     for (std::uint32_t j = 0; j < params.bands; ++j)
-      bands[j].for_each(fps.data()[j], [&](std::uint32_t slot) { c.push_back(slot); });
+      bands[j].for_each(fps[j], [&](std::uint32_t slot) { c.push_back(slot); });
     std::sort(c.begin(), c.end());
     c.erase(std::unique(c.begin(), c.end()), c.end());
     return c;
@@ -321,6 +347,23 @@ struct lsh_index::impl {
 
   std::span<const std::uint32_t> stored(std::uint32_t slot) const noexcept {
     return {values.data() + std::size_t{slot} * k, k};
+  }
+
+  std::vector<lsh_match> query(std::span<const std::uint32_t> v, const std::uint32_t* fps,
+                               double threshold) const {
+    if (!(threshold >= 0.0 && threshold <= 1.0))
+      throw error(errc::invalid_argument,
+                  "lsh_index::query: threshold must be in [0, 1], got " + std::to_string(threshold));
+    std::vector<lsh_match> out;
+    const std::vector<std::uint32_t> cand = candidates(v, fps);
+    if (cand.empty()) return out;
+    out.reserve(cand.size());
+    for (std::uint32_t slot : cand) {
+      const double s = estimate_jaccard(v, stored(slot));
+      if (s >= threshold && s > 0.0) out.push_back({slot_keys[slot], s});
+    }
+    std::sort(out.begin(), out.end(), by_similarity_then_key);
+    return out;
   }
 };
 
@@ -344,11 +387,29 @@ lsh_index& lsh_index::operator=(lsh_index&&) noexcept = default;
 
 void lsh_index::insert(std::uint64_t key, const signature& sig) {
   impl_->check_config(sig.config(), "lsh_index::insert");
-  impl_->insert(key, sig.values());
+  insert(key, sig.values());
 }
 
 void lsh_index::insert(std::uint64_t key, std::span<const std::uint32_t> values) {
-  impl_->insert(key, values);
+  impl_->check_values(values, "lsh_index::insert");
+  impl_->insert(key, values, nullptr);
+}
+
+void lsh_index::insert(std::uint64_t key, std::span<const std::uint32_t> values,
+                       const lsh_band_keys& keys) {
+  impl_->check_values(values, "lsh_index::insert");
+  impl_->check_keys(values, keys, "lsh_index::insert");
+  impl_->insert(key, values, keys.fps_.data());
+}
+
+lsh_band_keys lsh_index::band_keys(std::span<const std::uint32_t> values) const {
+  impl_->check_values(values, "lsh_index::band_keys");
+  lsh_band_keys keys;
+  keys.params_ = impl_->params;
+  keys.values_hash_ = impl::values_hash(values);
+  keys.fps_.resize(impl_->params.bands);
+  for (std::uint32_t j = 0; j < impl_->params.bands; ++j) keys.fps_[j] = impl_->band_fp(values.data(), j);
+  return keys;
 }
 
 bool lsh_index::remove(std::uint64_t key) { return impl_->remove(key); }
@@ -377,16 +438,14 @@ std::vector<lsh_match> lsh_index::query(const signature& sig, double threshold) 
 std::vector<lsh_match> lsh_index::query(std::span<const std::uint32_t> values,
                                         double threshold) const {
   impl_->check_values(values, "lsh_index::query");
-  if (!(threshold >= 0.0 && threshold <= 1.0))
-    throw error(errc::invalid_argument,
-                "lsh_index::query: threshold must be in [0, 1], got " + std::to_string(threshold));
-  std::vector<lsh_match> out;
-  for (std::uint32_t slot : impl_->candidates(values)) {
-    const double s = estimate_jaccard(values, impl_->stored(slot));
-    if (s >= threshold && s > 0.0) out.push_back({impl_->slot_keys[slot], s});
-  }
-  std::sort(out.begin(), out.end(), by_similarity_then_key);
-  return out;
+  return impl_->query(values, nullptr, threshold);
+}
+
+std::vector<lsh_match> lsh_index::query(std::span<const std::uint32_t> values,
+                                        const lsh_band_keys& keys, double threshold) const {
+  impl_->check_values(values, "lsh_index::query");
+  impl_->check_keys(values, keys, "lsh_index::query");
+  return impl_->query(values, keys.fps_.data(), threshold);
 }
 
 std::vector<lsh_match> lsh_index::query_top_k(std::span<const std::uint32_t> values,
@@ -394,7 +453,7 @@ std::vector<lsh_match> lsh_index::query_top_k(std::span<const std::uint32_t> val
   impl_->check_values(values, "lsh_index::query_top_k");
   std::vector<lsh_match> out;
   if (k == 0) return out;
-  for (std::uint32_t slot : impl_->candidates(values)) {
+  for (std::uint32_t slot : impl_->candidates(values, nullptr)) {
     const double s = estimate_jaccard(values, impl_->stored(slot));
     if (s > 0.0) out.push_back({impl_->slot_keys[slot], s});
   }
