@@ -5,24 +5,8 @@
 # side of the seed-corpus comparison). Uses Debian's python3 + python3-pytest (override with
 # PYTHON=...). Exits non-zero on any failure, including "no tests collected" (pytest exit 5).
 set -euo pipefail
-if [ $# -lt 1 ]; then
-  echo "usage: $0 BUILD_DIR" >&2
-  exit 2
-fi
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "$1" && pwd)
-
-lib="$build/libretold_c.so.1"
-if [ ! -e "$lib" ]; then
-  echo "run_tests.sh: $lib not found: build the retold_c target first" >&2
-  exit 1
-fi
-tool="$build/tests/c/seed_clusters_cpp"
-if [ ! -x "$tool" ]; then
-  echo "run_tests.sh: $tool not found: build with RETOLD_BUILD_TESTS=ON" >&2
-  exit 1
-fi
+# shellcheck source=../build_dir.sh
+source "$(dirname "$0")/../build_dir.sh"
 
 python=${PYTHON:-}
 if [ -z "$python" ]; then

@@ -7,24 +7,9 @@
 # ~/.cargo/bin (bindings/rust/setup.sh installs Debian's). Exits non-zero on any failure,
 # including when no test ran.
 set -euo pipefail
-if [ $# -lt 1 ]; then
-  echo "usage: $0 BUILD_DIR [cargo test arguments]" >&2
-  exit 2
-fi
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-build=$(cd "$1" && pwd)
+# shellcheck source=../build_dir.sh
+source "$(dirname "$0")/../build_dir.sh"
 shift
-
-if [ ! -e "$build/libretold_c.so" ]; then
-  echo "run_tests.sh: $build/libretold_c.so not found: build the retold_c target first" >&2
-  exit 1
-fi
-tool="$build/tests/c/seed_clusters_cpp"
-if [ ! -x "$tool" ]; then
-  echo "run_tests.sh: $tool not found: build with RETOLD_BUILD_TESTS=ON (target seed_clusters_cpp)" >&2
-  exit 1
-fi
 
 cargo=${CARGO:-}
 if [ -z "$cargo" ]; then
