@@ -1,10 +1,12 @@
 // retold_dedup_eval: the deduplicator-level figures of dedup_eval.hpp alone, with default options.
 //
-//   retold_dedup_eval --data ../shared/data [--explore]
+//   retold_dedup_eval --data ../shared/data [--explore] [--preset copies|retellings|stories]
 //
 // retold_eval calls evaluate_deduplicator() for the evaluation table; this driver is for running
 // those figures quickly while changing the deduplicator. Prints aggregate figures and notes only.
 #include "dedup_eval.hpp"
+
+#include <retold/presets.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -23,10 +25,17 @@ int main(int argc, char** argv) {
   app.add_option("--match-threshold", match_threshold, "the model's probability threshold (0: its default)");
   app.add_flag("--rule-decision", rule, "decide with the threshold rule (options.scoring) instead of the match model")
       ->group("");  // hidden: for comparison with the pre-model decision
+  std::string preset;
+  app.add_option("--preset", preset, "apply this match preset (presets.hpp) before the flags above")
+      ->check(CLI::IsMember({"copies", "retellings", "stories"}));
+  double jaccard_threshold = 0;
+  app.add_option("--jaccard-threshold", jaccard_threshold, "rule decision: the Jaccard threshold (after the preset)");
   CLI11_PARSE(app, argc, argv);
   retold::deduplicator_options opts;
+  if (!preset.empty()) apply_match_preset(opts, *retold::parse_match_preset(preset));
   if (rule) opts.decision = retold::match_decision::rule;
-  opts.match_threshold = match_threshold;
+  if (app.count("--match-threshold") || preset.empty()) opts.match_threshold = match_threshold;
+  if (app.count("--jaccard-threshold")) opts.scoring.jaccard_threshold = jaccard_threshold;
   std::ostringstream notes;
   std::vector<retold_eval::dedup_figure> rows;
   try {

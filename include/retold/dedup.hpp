@@ -98,6 +98,12 @@ struct deduplicator_options {
   representative_policy representative{};  ///< runtime
   std::size_t max_document_bytes = 1 << 20;///< runtime: larger texts are refused (errc::too_large)
   bool keep_text = false;                  ///< store texts so explain() can show shared terms
+  std::uint32_t snippet_bytes = 240;       ///< runtime: each document's opening kept with the state
+                                           ///< (cluster_member::snippet), at most this many bytes;
+                                           ///< 0 = none. Applies to documents added from then on
+  std::int64_t retention_seconds = 0;      ///< runtime: the caller's retention (0 = none), saved with
+                                           ///< the state so the next run applies the same; the
+                                           ///< deduplicator never evicts by itself (evict_before)
   unsigned threads = 0;                    ///< runtime: add_batch workers; 0 = hardware threads
 };
 
@@ -125,6 +131,15 @@ struct cluster_member {
   std::int64_t timestamp = 0;
   std::string source;
   pair_scores scores;  ///< the leader's own entry has score 1 and decision jaccard
+  /// The document's title as given, whitespace runs made single spaces, invalid UTF-8 replaced
+  /// by U+FFFD, at most 1024 bytes (cut at a character boundary). Empty for documents of states
+  /// saved before format 4.
+  std::string title;
+  /// The opening of the document's text, cleaned like the title, at most
+  /// deduplicator_options::snippet_bytes bytes as they were when it was added, cut at a word
+  /// boundary when one is in the second half, else at a character boundary. Empty with
+  /// snippet_bytes 0 and for documents of states saved before format 4.
+  std::string snippet;
 };
 
 /// One story.
@@ -234,6 +249,10 @@ class RETOLD_API deduplicator {
   std::uint64_t cluster_of(std::string_view id) const;
   /// One story; errc::not_found for an unknown id. Shared lock.
   cluster_info cluster(std::uint64_t cluster_id) const;
+  /// The representative of a stored document's story (options().representative), read under one
+  /// shared lock: a concurrent remove or add cannot make it answer for another story or fail
+  /// half way. errc::not_found for an unknown id.
+  std::string representative_of(std::string_view id) const;
   /// All stories (with min_members = 2 only those that found a retelling), by increasing id.
   std::vector<cluster_info> clusters(std::size_t min_members = 1) const;
   /// Scores of two stored documents. errc::not_found for an unknown id. Shared lock.

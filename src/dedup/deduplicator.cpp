@@ -47,6 +47,8 @@ void validate_options(const deduplicator_options& o) {
     throw error(errc::invalid_argument, "deduplicator_options.time_window_seconds must be >= 0");
   if (o.max_document_bytes == 0)
     throw error(errc::invalid_argument, "deduplicator_options.max_document_bytes must be > 0");
+  if (o.retention_seconds < 0)
+    throw error(errc::invalid_argument, "deduplicator_options.retention_seconds must be >= 0");
   if (o.shingles.n == 0) throw error(errc::invalid_argument, "deduplicator_options.shingles.n must be > 0");
 }
 
@@ -164,6 +166,7 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
     auto shingles = shingle_hashes(normalized, opts.shingles);
     f.signature.resize(opts.minhash.num_hashes);
     hasher.compute_into(shingles, f.signature);
+    f.band_keys = lsh.band_keys(f.signature);
     std::sort(shingles.begin(), shingles.end());
     const auto distinct = static_cast<std::uint32_t>(std::unique(shingles.begin(), shingles.end()) - shingles.begin());
     f.sketch = make_sketch(raw, normalized, doc.title, distinct, opts.sketch);
@@ -191,6 +194,8 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
                                           "' has a vector, but the deduplicator has embeddings disabled");
     }
     if (opts.keep_text) f.normalized = std::move(normalized);
+    f.title = detail::readable_excerpt(doc.title, detail::max_title_bytes);
+    f.snippet = detail::readable_excerpt(doc.text, opts.snippet_bytes);
   } catch (const error& e) {
     f.status = e.code();
     f.error = e.what();
@@ -366,7 +371,10 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   if (dim) room_for(vectors, dim);
   if (opts.keep_text) room_for(texts, 1);
   room_for(sketches, 1);
-  lsh.insert(slot, f.signature);  // the vector joins the index when the open segment closes
+  readable.reserve_for(f.title.size() + f.snippet.size());
+  // The vector joins the index when the open segment closes.
+  if (f.band_keys.fingerprints().empty()) lsh.insert(slot, f.signature);
+  else lsh.insert(slot, f.signature, f.band_keys);
   ids.push_back(id);
   timestamps.push_back(doc.timestamp);
   sources.emplace_back(doc.source);
@@ -374,6 +382,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   if (dim) vectors.insert(vectors.end(), vec.begin(), vec.end());
   if (opts.keep_text) texts.push_back(std::move(f.normalized));
   sketches.push_back(std::move(f.sketch));
+  readable.push(f.title, f.snippet);
   if (dim && slot > 0)
     for (unsigned k = 0; k < cosine_calibration::partners; ++k) {
       const auto other = static_cast<std::uint32_t>(cosine_calibration::partner(slot, k));
@@ -409,6 +418,7 @@ void deduplicator::impl::erase_slot(std::uint32_t slot) {
     texts[slot].shrink_to_fit();
   }
   if (slot < sketches.size()) sketches[slot] = doc_sketch{};
+  readable.clear_slot(slot);
   ++removed_total;
 }
 
@@ -427,7 +437,9 @@ cluster_info deduplicator::impl::describe(std::uint64_t cluster_id) const {
   std::vector<member_facts> facts;
   facts.reserve(members.size());
   for (std::uint32_t slot : members) {
-    info.members.push_back(cluster_member{ids[slot], timestamps[slot], sources[slot], join_scores[slot]});
+    info.members.push_back(
+        cluster_member{ids[slot], timestamps[slot], sources[slot], join_scores[slot], std::string(readable.title(slot)),
+                       std::string(readable.snippet(slot))});
     facts.push_back(member_facts{timestamps[slot], sources[slot], text_lengths[slot], ids[slot]});
   }
   // The leader matches itself perfectly (it may have joined as a member and become leader when
@@ -614,7 +626,7 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   std::optional<lsh_index> local;
   if (seg.size() > 1) {
     local.emplace(opts.minhash, lsh.params());
-    for (std::size_t k = 0; k < seg.size(); ++k) local->insert(k, seg[k]->signature);
+    for (std::size_t k = 0; k < seg.size(); ++k) local->insert(k, seg[k]->signature, seg[k]->band_keys);
   }
   const std::size_t kk = opts.vector_candidates;
   // The segment's vectors, row after row, and each document's row (-1: no vector).
@@ -655,9 +667,9 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   parallel_for(seg.size(), worker_count(seg.size() / 16), [&](std::size_t k) {
     const doc_features& f = *seg[k];
     segment_candidate& c = out[k];
-    for (const auto& m : lsh.query(f.signature, opts.lsh_threshold)) c.stored.push_back(static_cast<std::uint32_t>(m.key));
+    for (const auto& m : lsh.query(f.signature, f.band_keys, opts.lsh_threshold)) c.stored.push_back(static_cast<std::uint32_t>(m.key));
     if (local)
-      for (const auto& m : local->query(f.signature, opts.lsh_threshold))
+      for (const auto& m : local->query(f.signature, f.band_keys, opts.lsh_threshold))
         if (m.key < k) c.in_segment.push_back(static_cast<std::uint32_t>(m.key));
     if (row_of[k] >= 0) {
       // Vector candidates: the top kk by cosine over stored + earlier segment documents.
@@ -769,6 +781,11 @@ cluster_info deduplicator::cluster(std::uint64_t cluster_id) const {
   return impl_->describe(cluster_id);
 }
 
+std::string deduplicator::representative_of(std::string_view id) const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->describe(impl_->stories.cluster_of(impl_->slot_or_throw(id))).representative;
+}
+
 std::vector<cluster_info> deduplicator::clusters(std::size_t min_members) const {
   const impl& s = *impl_;
   std::shared_lock lock(s.mutex);
@@ -784,7 +801,10 @@ explanation deduplicator::explain(std::string_view id_a, std::string_view id_b) 
   const std::uint32_t a = s.slot_or_throw(id_a), b = s.slot_or_throw(id_b);
   explanation e;
   pair_evidence evidence;
-  e.scores = s.score_slots(s.lsh.values_of(a), s.vector_of(a), s.sketches[a], b, &evidence);
+  // The evidence reads the later-added document as the newer one (compute_evidence), as when it
+  // was added; the scores are symmetric.
+  const std::uint32_t newer = std::max(a, b), older = std::min(a, b);
+  e.scores = s.score_slots(s.lsh.values_of(newer), s.vector_of(newer), s.sketches[newer], older, &evidence);
   e.features = match_model::builtin().contributions(evidence);
   e.probability = match_model::builtin().probability(evidence);
   if (!s.opts.keep_text) return e;
@@ -836,6 +856,7 @@ deduplicator_stats deduplicator::stats() const {
                              std::size_t{s.dim} * 4 * 2 /* our copy + the index */ + 96 /* id, maps */);
   for (const auto& t : s.texts) st.memory_bytes += t.capacity();
   for (const auto& k : s.sketches) st.memory_bytes += k.memory_bytes();
+  st.memory_bytes += s.readable.memory_bytes();
   st.frequency_documents = s.embedder ? s.embedder->documents_observed() : 0;
   return st;
 }

@@ -8,6 +8,7 @@
 
 #include <retold/dedup.hpp>
 
+#include "dedup/snippet.hpp"
 #include "store/state_file.hpp"
 
 #include <cstdint>
@@ -25,11 +26,13 @@ struct doc_features {
   errc status = errc::ok;
   std::string error;
   std::vector<std::uint32_t> signature;  // num_hashes values
+  lsh_band_keys band_keys;               // the signature's band fingerprints: hashed once, used by every LSH call
   term_counts terms;                     // builtin embedding mode only
   std::vector<float> vector;             // external: the caller's, L2-normalized; builtin: filled later
   std::size_t text_length = 0;
   doc_sketch sketch;                     // evidence for the match model (sketch.hpp)
   std::string normalized;                // kept only when options.keep_text
+  std::string title, snippet;            // as stored (snippet.hpp: cleaned, bounded)
 };
 
 struct deduplicator::impl {
@@ -51,6 +54,7 @@ struct deduplicator::impl {
   std::vector<pair_scores> join_scores;  // scores against the leader when the document joined
   std::vector<float> vectors;            // slot * dim
   std::vector<std::string> texts;        // normalized text, only with keep_text
+  detail::text_arena readable;           // per slot: cleaned title and opening of the text (snippet.hpp)
   std::vector<doc_sketch> sketches;      // per slot: the evidence sketch (empty for version-2 states)
   // Cosines of each new document with a few earlier ones (cosine_calibration::partner), in slot
   // order: what an unrelated pair of this corpus looks like. Saved with the state. Pairs are

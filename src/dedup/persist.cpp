@@ -5,18 +5,24 @@
 // format independent of index internals (and of the FAISS version). Since format version 2 the
 // vector file also carries the open segment's start and the vector index's training (centroids),
 // so the loaded index answers exactly like the saved one and the next night continues as if the
-// run had never stopped. Version 1 states still load (the index is then trained afresh).
+// run had never stopped. Version 1 states still load (the index is then trained afresh). Format 4
+// adds each document's title and snippet (cluster_member) and options.snippet_bytes; documents of
+// older states load with empty titles and snippets.
 #include "dedup/deduplicator_impl.hpp"
+#include "dedup/snippet.hpp"
 #include "store/state_file.hpp"
 
 #include <cmath>
 #include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace retold {
 
 namespace {
 
-constexpr std::uint32_t format_version = 3;
+constexpr std::uint32_t format_version = 4;
 
 void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u8(o.normalize.casefold);
@@ -61,6 +67,9 @@ void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u32(o.sketch.title_words);
   w.u32(o.sketch.trigrams);
   w.u64(o.sketch.seed);
+  // Version 4: the snippet length.
+  w.u32(o.snippet_bytes);
+  w.i64(o.retention_seconds);
 }
 
 deduplicator_options read_options(detail::byte_reader& r, std::uint32_t version) {
@@ -118,6 +127,12 @@ deduplicator_options read_options(detail::byte_reader& r, std::uint32_t version)
     // Saved before the learned decision existed: the state was built with the threshold rule.
     o.decision = match_decision::rule;
   }
+  // Saved before snippets existed: none were kept, and the default applies from now on.
+  if (version >= 4) {
+    o.snippet_bytes = r.u32();
+    o.retention_seconds = r.i64();
+    if (o.retention_seconds < 0) r.fail("retention is negative");
+  }
   return o;
 }
 
@@ -169,6 +184,10 @@ bool structural_differs(const deduplicator_options& a, const deduplicator_option
     c->vector_candidates = 0;
     c->lsh = {};
     c->vector_index.dimension = 0;
+    c->snippet_bytes = 0;
+    c->retention_seconds = 0;
+    c->decision = match_decision::automatic;
+    c->match_threshold = 0;
   }
   write_options(wa, ca);
   write_options(wb, cb);
@@ -179,11 +198,70 @@ const char* const structural_message =
     "load: the structural options given (normalization, shingles, minhash, embedding, vector index) differ "
     "from the saved state's";
 
+// The structural fields by name, with their values as text, in write_options order.
+std::vector<std::pair<std::string, std::string>> structural_fields(const deduplicator_options& o) {
+  auto n = [](auto v) { return std::to_string(v); };
+  auto b = [](bool v) { return std::string(v ? "true" : "false"); };
+  const char* modes[] = {"builtin", "external", "none"};
+  const char* kinds[] = {"automatic", "flat", "ivf"};
+  const auto mode = static_cast<unsigned>(o.embedding), kind = static_cast<unsigned>(o.vector_index.kind);
+  const auto& e = o.embedder;
+  return {
+      {"normalize.casefold", b(o.normalize.casefold)},
+      {"normalize.fold_punctuation", b(o.normalize.fold_punctuation)},
+      {"normalize.strip_boilerplate", b(o.normalize.strip_boilerplate)},
+      {"normalize.replace_invalid_utf8", b(o.normalize.replace_invalid_utf8)},
+      {"shingles.kind", n(static_cast<unsigned>(o.shingles.kind))},
+      {"shingles.n", n(o.shingles.n)},
+      {"minhash.num_hashes", n(o.minhash.num_hashes)},
+      {"minhash.seed", n(o.minhash.seed)},
+      {"minhash.scheme", n(static_cast<unsigned>(o.minhash.scheme))},
+      {"lsh_threshold", n(o.lsh_threshold)},
+      {"embedding", mode < 3 ? modes[mode] : n(mode)},
+      {"external_dimension", n(o.external_dimension)},
+      {"vector_index.kind", kind < 3 ? kinds[kind] : n(kind)},
+      {"vector_index.ivf_min_size", n(o.vector_index.ivf_min_size)},
+      {"vector_index.nlist", n(o.vector_index.nlist)},
+      {"vector_index.nprobe", n(o.vector_index.nprobe)},
+      {"vector_index.scalar_quantization", b(o.vector_index.scalar_quantization)},
+      {"vector_index.seed", n(o.vector_index.seed)},
+      {"keep_text", b(o.keep_text)},
+      {"sketch.words", n(o.sketch.words)},
+      {"sketch.bigrams", n(o.sketch.bigrams)},
+      {"sketch.numbers", n(o.sketch.numbers)},
+      {"sketch.names", n(o.sketch.names)},
+      {"sketch.title_words", n(o.sketch.title_words)},
+      {"sketch.trigrams", n(o.sketch.trigrams)},
+      {"sketch.seed", n(o.sketch.seed)},
+      {"embedder.dimension", n(e.dimension)},
+      {"embedder.word_ngram_max", n(e.word_ngram_max)},
+      {"embedder.char_ngram_min", n(e.char_ngram_min)},
+      {"embedder.char_ngram_max", n(e.char_ngram_max)},
+      {"embedder.sublinear_tf", b(e.sublinear_tf)},
+      {"embedder.word_weight", n(e.word_weight)},
+      {"embedder.number_weight", n(e.number_weight)},
+      {"embedder.char_weight", n(e.char_weight)},
+      {"embedder.word_ngram_weight", n(e.word_ngram_weight)},
+      {"embedder.df_buckets_log2", n(e.df_buckets_log2)},
+      {"embedder.seed", n(e.seed)},
+  };
+}
+
+// The incompatible error for a load: names every structural field that differs, with the saved
+// and the given value ("shingles.n: the state has 5, given 3").
+error structural_error(const deduplicator_options& saved, const deduplicator_options& given, const std::string& advice) {
+  const auto a = structural_fields(saved), g = structural_fields(given);
+  std::string diff;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].second != g[i].second)
+      diff += (diff.empty() ? "" : "; ") + a[i].first + ": the state has " + a[i].second + ", given " + g[i].second;
+  return error(errc::incompatible, std::string(structural_message) + (diff.empty() ? "" : " (" + diff + ")") + advice);
+}
+
 // The fields a caller may change when loading; everything else must match the saved state.
 void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_options& o) {
   if (structural_differs(o, deduplicator_options{}) && structural_differs(o, saved))
-    throw error(errc::incompatible,
-                std::string(structural_message) + "; leave them at their defaults or equal to the saved ones");
+    throw structural_error(saved, o, "; leave them at their defaults or equal to the saved ones");
   saved.scoring = o.scoring;
   saved.decision = o.decision;
   saved.match_threshold = o.match_threshold;
@@ -193,6 +271,8 @@ void apply_runtime_overrides(deduplicator_options& saved, const deduplicator_opt
   saved.max_document_bytes = o.max_document_bytes;
   saved.threads = o.threads;
   saved.vector_candidates = o.vector_candidates;
+  saved.snippet_bytes = o.snippet_bytes;
+  saved.retention_seconds = o.retention_seconds;
 }
 
 }  // namespace
@@ -235,6 +315,8 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       docs.u32(s.text_lengths[slot]);
       write_scores(docs, s.join_scores[slot]);
       if (s.opts.keep_text) docs.str(s.texts[slot]);
+      docs.str(s.readable.title(slot));  // version 4
+      docs.str(s.readable.snippet(slot));
       serialize_sketch(slot < s.sketches.size() ? s.sketches[slot] : doc_sketch{}, docs.buffer());
     }
     parts.push_back({"documents.rtd", "dedup.docs", format_version, std::move(docs.buffer())});
@@ -333,7 +415,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   if (adjust) {
     deduplicator_options adjusted = opts;
     adjust(adjusted);
-    if (structural_differs(adjusted, opts)) throw error(errc::incompatible, structural_message);
+    if (structural_differs(adjusted, opts)) throw structural_error(opts, adjusted, "");
     opts = std::move(adjusted);
   }
 
@@ -369,6 +451,12 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     s.text_lengths.push_back(rd.u32());
     s.join_scores.push_back(read_scores(rd));
     if (s.opts.keep_text) s.texts.push_back(rd.str());
+    if (parts[1].version >= 4) {
+      const std::string title = rd.str(detail::max_title_bytes);
+      s.readable.push(title, rd.str(UINT32_MAX));
+    } else {
+      s.readable.push({}, {});
+    }
     if (parts[1].version >= 3) {
       std::size_t pos = parts[1].payload.size() - rd.remaining();
       const std::size_t before = pos;
@@ -399,7 +487,12 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   auto rv = reader(3);
   if (rv.u64() != n || rv.u32() != s.dim) rv.fail("vector table does not match the documents");
   s.vectors.resize(n * s.dim);
-  for (auto& x : s.vectors) x = rv.f32();
+  for (std::size_t k = 0; k < s.vectors.size(); ++k) {
+    // Checked here for every row: those of the open segment reach the vector index (which refuses
+    // them) only when the segment closes, inside a later add.
+    s.vectors[k] = rv.f32();
+    if (!std::isfinite(s.vectors[k])) rv.fail("vector of document " + std::to_string(k / s.dim) + " has a non-finite value");
+  }
   std::uint64_t open_from = n;  // version 1: everything in the index
   vector_index_training training;
   if (parts[3].version >= 2) {

@@ -818,3 +818,239 @@ def test_story_listing_prints_the_score_that_decided(tmp_path, decision):
     assert checked >= 3, p.stdout.decode()
     if decision == "rule":
         assert masked >= 1, p.stdout.decode()
+
+
+# ---- what a person sees (issue 14): readable records, presets, and the rough edges
+
+FORMAT3_STATE = Path(__file__).resolve().parent / "data" / "state-format3"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def seed_docs():
+    return [json.loads(l) for l in (SEEDS / "corpus.jsonl").read_text().splitlines() if l.strip()]
+
+
+@pytest.mark.parametrize("args", [["--version"], ["version"]])
+def test_version_flag_and_subcommand_print_the_library_version(args):
+    import re
+    header = (ROOT / "CMakeLists.txt").read_text()
+    version = re.search(r"project\(retold VERSION (\d+\.\d+\.\d+)", header).group(1)
+    assert run(*args).stdout.decode() == f"retold {version}\n"
+
+
+def test_every_record_carries_title_source_time_snippet_and_a_format_version(saved_state, tmp_path):
+    docs = {d["id"]: d for d in seed_docs()}
+    stories = clusters_of(run("export", "--state", saved_state).stdout)
+    assert stories and all(c["record"] == "story" and c["format_version"] == 1 for c in stories)
+    for c in stories:
+        for m in c["members"]:
+            d = docs[m["id"]]
+            assert m["title"] == " ".join(d["title"].split())
+            assert m["source"] == d["source"]
+            assert 0 < len(m["snippet"].encode()) <= 240
+            assert " ".join(d["text"].split()).startswith(m["snippet"])
+            assert m["time"].endswith("Z") and m["timestamp"] > 0
+    first = next(iter(docs.values()))
+    q = json.loads(run("query", "--state", saved_state, "--text", first["title"] + "\n\n" + first["text"]).stdout)
+    assert q["record"] == "matches" and q["format_version"] == 1
+    top = q["matches"][0]
+    assert top["id"] == first["id"] and top["title"] == " ".join(first["title"].split()) and top["snippet"]
+    for line in run("query", "--state", saved_state, SEEDS / "corpus.jsonl").stdout.decode().splitlines():
+        rec = json.loads(line)
+        assert rec["record"] == "matches" and all(m["title"] for m in rec["matches"])
+    by_id = json.loads(run("query", "--state", saved_state, "--id", first["id"]).stdout)
+    assert by_id["record"] == "story" and by_id["members"][0]["snippet"]
+    s = summary_of(run("dedup", SEEDS / "corpus.jsonl", "--json", "-o", "none"))
+    assert s["record"] == "summary" and s["format_version"] == 1 and s["match"] == "retellings"
+    st = json.loads(run("stats", "--state", saved_state, "--json").stdout)
+    assert st["record"] == "stats" and st["format_version"] == 1
+    # The readable listing shows the titles too.
+    listing = run("dedup", SEEDS / "corpus.jsonl", "-q", "--print-clusters").stdout.decode()
+    assert '"France invites Ukraine\'s allies to video call to show \'united front\'"' in listing
+
+
+def test_snippet_bytes_bounds_the_snippet_and_is_kept_with_the_state(tmp_path):
+    text = "Київ " * 40  # 2-byte letters: a cut must fall between characters
+    path = write_jsonl(tmp_path / "d.jsonl", [{"id": "k", "text": text, "title": "T"}])
+    run("dedup", path, "--state", tmp_path / "s", "-q", "-o", "none", "--snippet-bytes", "25")
+    m = clusters_of(run("export", "--state", tmp_path / "s").stdout)[0]["members"][0]
+    assert len(m["snippet"].encode()) <= 25 and m["snippet"] == "Київ Київ"  # at a word boundary
+    assert json.loads(run("stats", "--state", tmp_path / "s", "--json").stdout)["options"]["snippet_bytes"] == 25
+    path2 = write_jsonl(tmp_path / "d2.jsonl", [{"id": "k2", "text": text}])
+    run("dedup", path2, "--state", tmp_path / "s", "-q", "-o", "none")  # not given: 25 is kept
+    m2 = [m for c in clusters_of(run("export", "--state", tmp_path / "s").stdout) for m in c["members"]
+          if m["id"] == "k2"][0]
+    assert len(m2["snippet"].encode()) <= 25
+    run("dedup", write_jsonl(tmp_path / "d3.jsonl", [{"id": "k3", "text": text}]), "--state", tmp_path / "s",
+        "-q", "-o", "none", "--snippet-bytes", "0")
+    m3 = [m for c in clusters_of(run("export", "--state", tmp_path / "s").stdout) for m in c["members"]
+          if m["id"] == "k3"][0]
+    assert m3["snippet"] == ""
+
+
+def test_a_format3_state_loads_with_empty_titles_and_takes_new_nights(tmp_path):
+    import shutil
+    state = tmp_path / "old"
+    shutil.copytree(FORMAT3_STATE, state)
+    before = clusters_of(run("export", "--state", state).stdout)
+    assert len(before) == 1 and len(before[0]["members"]) == 3
+    assert all(m["title"] == "" and m["snippet"] == "" for m in before[0]["members"])
+    docs = seed_docs()[3:]
+    run("dedup", write_jsonl(tmp_path / "rest.jsonl", docs), "--state", state, "-q", "-o", "none")
+    after = {m["id"]: m for c in clusters_of(run("export", "--state", state).stdout) for m in c["members"]}
+    assert len(after) == 22 and all(after[d["id"]]["title"] for d in docs)
+
+
+def _stories(state):
+    return membership(clusters_of(run("export", "--state", state).stdout))
+
+
+def test_match_presets_change_what_counts_as_one_story_and_carry_over(tmp_path):
+    counts = {}
+    for preset in ["copies", "retellings", "stories"]:
+        p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / preset, "-o", "none", "--json",
+                "--match", preset)
+        assert summary_of(p)["match"] == preset
+        counts[preset] = summary_of(p)["state_clusters"]
+        st = json.loads(run("stats", "--state", tmp_path / preset, "--json").stdout)
+        assert st["options"]["match"] == preset
+    assert counts["copies"] > counts["retellings"] >= counts["stories"]
+    default = summary_of(run("dedup", SEEDS / "corpus.jsonl", "-o", "none", "--json"))
+    assert default["state_clusters"] == counts["retellings"] and default["match"] == "retellings"
+    # A later night without --match keeps the state's preset; one with it switches.
+    run("dedup", write_jsonl(tmp_path / "n.jsonl", [{"id": "x", "text": "another night"}]), "--state",
+        tmp_path / "copies", "-q", "-o", "none")
+    assert json.loads(run("stats", "--state", tmp_path / "copies", "--json").stdout)["options"]["match"] == "copies"
+    # Flags given beside a preset refine it: the preset is then "custom".
+    p = run("dedup", SEEDS / "corpus.jsonl", "-o", "none", "--json", "--match", "copies", "--jaccard-threshold", "0.2")
+    assert summary_of(p)["match"] == "custom"
+    p = run("dedup", SEEDS / "corpus.jsonl", "--match", "same-words", check=False)
+    assert p.returncode != 0 and b"same-words" in p.stderr
+
+
+def test_retention_days_carry_over_between_nights(tmp_path):
+    day = 86400
+    night1 = [{"id": f"a{i}", "text": f"night one report number {i} " * 8, "timestamp": 1709251200 + i} for i in range(5)]
+    night2 = [{"id": f"b{i}", "text": f"night two report number {i} " * 8, "timestamp": 1709251200 + 40 * day + i}
+              for i in range(5)]
+    run("dedup", write_jsonl(tmp_path / "1.jsonl", night1), "--state", tmp_path / "s", "-q", "-o", "none",
+        "--retention-days", "30")
+    assert json.loads(run("stats", "--state", tmp_path / "s", "--json").stdout)["options"]["retention_seconds"] == 30 * day
+    s = summary_of(run("dedup", write_jsonl(tmp_path / "2.jsonl", night2), "--state", tmp_path / "s", "-o", "none",
+                       "--json"))
+    assert s["evicted"] == 5 and s["state_documents"] == 5  # night 1 is 40 days older: evicted without the flag
+    assert "retention:              30.00 days" in run("stats", "--state", tmp_path / "s").stdout.decode()
+
+
+def test_help_says_which_options_a_saved_state_keeps():
+    h = run("dedup", "--help").stdout.decode()
+    assert "the saved value, not the default shown here" in h
+    for flag in ["--window-days", "--retention-days", "--match", "--source-priority", "--match-threshold",
+                 "--snippet-bytes"]:
+        block = h[h.index(flag):]
+        block = block[: block.index("\n  -", 3) if "\n  -" in block[3:] else len(block)]
+        assert "[kept" in block, flag
+
+
+def test_incompatible_error_names_the_option_and_both_values(tmp_path):
+    run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "-q", "-o", "none", "--embedding-dimension", "64")
+    p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "-q", "-o", "none",
+            "--embedding-dimension", "128", check=False)
+    assert p.returncode == 1
+    assert b"incompatible" in p.stderr and b"embedder.dimension: the state has 64, given 128" in p.stderr
+
+
+def test_a_rerun_of_a_seen_night_warns(tmp_path):
+    run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "-q", "-o", "none")
+    p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "s", "-o", "none")
+    assert b"warning: 0 documents added, 22 duplicates of documents already stored" in p.stderr
+    fresh = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "t", "-o", "none")
+    assert b"warning: 0 documents added" not in fresh.stderr
+
+
+def test_invalid_utf8_skip_gives_the_byte_offset(tmp_path):
+    jl = tmp_path / "bad.jsonl"
+    jl.write_bytes(b'{"id":"ok","text":"fine text here"}\n{"id":"b","text":"caf\xc3 x"}\n')
+    p = run("dedup", jl, "-o", "none", "--json")
+    assert b"bad.jsonl:2: skipped (invalid_utf8): invalid UTF-8 at byte 21 of the line" in p.stderr
+    cs = tmp_path / "bad.csv"
+    cs.write_bytes(b"id,text\nok,fine\nb,ab\xff\n")
+    p = run("dedup", cs, "-o", "none", "--json")
+    assert b"bad.csv:3: skipped (invalid_utf8): invalid UTF-8 at byte 4 of the record" in p.stderr
+
+
+def test_stats_shows_the_options_in_force_the_time_range_and_the_last_save(saved_state):
+    import datetime
+    out = run("stats", "--state", saved_state).stdout.decode()
+    for needle in ["match:                  retellings", "time window:", "retention:", "source priority:",
+                   "timestamps:             2024-02-26T21:30:00Z .. 2024-03-07T18:00:00Z", "last save:"]:
+        assert needle in out, out
+    js = json.loads(run("stats", "--state", saved_state, "--json").stdout)
+    saved = js["last_save"]["unix"]
+    assert abs(saved - (saved_state / "MANIFEST").stat().st_mtime) < 2
+    assert abs(saved - datetime.datetime.now().timestamp()) < 3600
+    assert js["timestamp_range"]["first_time"] == "2024-02-26T21:30:00Z"
+
+
+def test_a_query_that_finds_nothing_says_how_to_see_rejected_candidates(saved_state):
+    p = run("query", "--state", saved_state, "--text", "France video call")
+    assert json.loads(p.stdout)["matches"] == []
+    assert b"--all lists the rejected candidates" in p.stderr and b"3 words" in p.stderr
+    p = run("query", "--state", saved_state, "--text", "France video call", "--all")
+    assert b"--all lists" not in p.stderr and json.loads(p.stdout)["matches"]
+
+
+def test_build_script_keeps_the_generator_of_an_existing_build_directory(tmp_path):
+    # tools/build.sh uses Ninja; a directory made by `cmake -B build` uses Unix Makefiles, and
+    # CMake refuses to switch. A stub cmake records what the script asks for.
+    stub = tmp_path / "bin"
+    stub.mkdir()
+    (stub / "cmake").write_text('#!/bin/sh\necho "$@" >> "$CMAKE_LOG"\n')
+    (stub / "cmake").chmod(0o755)
+    env = dict(os.environ, PATH=f"{stub}:{os.environ['PATH']}", CMAKE_LOG=str(tmp_path / "log"))
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "CMakeCache.txt").write_text("CMAKE_GENERATOR:INTERNAL=Unix Makefiles\n")
+    p = subprocess.run(["bash", ROOT / "tools" / "build.sh", build], env=env, capture_output=True)
+    assert p.returncode == 0, p.stderr
+    configure = (tmp_path / "log").read_text().splitlines()[0]
+    assert "-G" not in configure.split() and b"keeping it" in p.stderr
+    fresh = tmp_path / "fresh"
+    (tmp_path / "log").unlink()
+    subprocess.run(["bash", ROOT / "tools" / "build.sh", fresh], env=env, check=True, capture_output=True)
+    assert "-G Ninja" in (tmp_path / "log").read_text().splitlines()[0]
+
+
+def test_report_page_is_self_contained_escaped_and_refuses_a_wrong_summary(tmp_path):
+    docs = seed_docs() + [{"id": "x<1>", "title": "<script>alert(1)</script> & co", "text": "a report of its own " * 5,
+                           "source": "S\"q"}]
+    path = write_jsonl(tmp_path / "d.jsonl", docs)
+    run("dedup", path, "--state", tmp_path / "s", "-q", "-o", "none", "--summary", tmp_path / "sum.json")
+    run("report", "--state", tmp_path / "s", "-o", tmp_path / "r.html", "--summary", tmp_path / "sum.json")
+    page = (tmp_path / "r.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and 'id="night"' in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert page.count("<script>") == 1  # the page's own, inline
+    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "") and "https://" not in page
+    stories = json.loads(run("stats", "--state", tmp_path / "s", "--json").stdout)["clusters"]
+    assert f'data-stories-total="{stories}"' in page
+    assert "<mark>" in page
+    p = run("report", "--state", tmp_path / "s", "-o", tmp_path / "r2.html", "--summary", path, check=False)
+    assert p.returncode != 0 and b"--summary" in p.stderr and not (tmp_path / "r2.html").exists()
+    # A state with no document gives a page too.
+    run("dedup", write_jsonl(tmp_path / "e.jsonl", [{"id": "only", "text": "one"}]), "--state", tmp_path / "one",
+        "-q", "-o", "none")
+    assert b"data-stories-total=\"1\"" in run("report", "--state", tmp_path / "one", "-o", "-").stdout
+
+
+def test_keep_text_states_show_the_longest_shared_passage_in_the_report(tmp_path):
+    run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "kt", "-q", "-o", "none", "--keep-text")
+    page = run("report", "--state", tmp_path / "kt", "-o", "-").stdout.decode()
+    assert "longest shared passage (normalized full text): <mark>the meeting will consider ways" in page
+    assert "longest shared passage" not in run("dedup", SEEDS / "corpus.jsonl", "-q", "-o", "none", "--report",
+                                               tmp_path / "p.html").stdout.decode()
+    assert "longest shared passage" not in (tmp_path / "p.html").read_text()
+    p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "plain", "-q", "-o", "none")
+    p = run("dedup", SEEDS / "corpus.jsonl", "--state", tmp_path / "plain", "-q", "-o", "none", "--keep-text",
+            check=False)
+    assert p.returncode == 1 and b"keep_text: the state has false, given true" in p.stderr

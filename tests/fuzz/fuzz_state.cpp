@@ -64,6 +64,7 @@ void exercise(retold::deduplicator& d) {
     const auto r = d.add({.id = "fuzz-added-document", .text = text, .title = {}, .timestamp = 1709631600, .source = {}, .vector = vec});
     FUZZ_CHECK(r.cluster_id != 0);
   } catch (const retold::error& e) {
+    std::fprintf(stderr, "add: %s: %s\n", retold::errc_name(e.code()), e.what());
     FUZZ_CHECK(e.code() == retold::errc::duplicate_id || e.code() == retold::errc::too_large);
   }
   if (!stories.empty()) FUZZ_CHECK(d.remove(stories.back().leader));

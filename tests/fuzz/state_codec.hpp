@@ -20,7 +20,7 @@
 namespace retold_fuzz {
 
 /// The deduplicator's state format version (src/dedup/persist.cpp): parts are written at it.
-inline constexpr std::uint32_t kFormatVersion = 3;
+inline constexpr std::uint32_t kFormatVersion = 4;
 
 inline constexpr std::string_view kSeparator = "\xffRTFZ\xfe";
 

@@ -9,10 +9,13 @@
 #include "input.hpp"
 #include "output.hpp"
 #include "progress.hpp"
+#include "report_html.hpp"
+#include "state_info.hpp"
 #include "state_lock.hpp"
 
 #include <retold/dedup.hpp>
 #include <retold/error.hpp>
+#include <retold/presets.hpp>
 #include <retold/version.h>
 
 #include <algorithm>
@@ -146,15 +149,29 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
                 "--print-clusters writes the listing to standard output: write the stories with -o FILE");
   const bool write_stories = f.output != "none" && (output_given || (!f.print_clusters && !summary_on_stdout));
 
+  // The match preset first, then the decision flags given beside it refine it.
+  auto given = [&](const char* flag) { return app->count(flag) > 0; };
   deduplicator_options opts;
-  opts.scoring = f.scoring;
+  std::optional<match_preset> preset;
+  if (!f.match.empty()) {
+    preset = parse_match_preset(f.match);
+    if (!preset) throw error(errc::invalid_argument, "--match: unknown preset '" + f.match + "'");
+    apply_match_preset(opts, *preset);
+  }
+  if (given("--jaccard-threshold")) opts.scoring.jaccard_threshold = f.scoring.jaccard_threshold;
+  if (given("--cosine-threshold")) opts.scoring.cosine_threshold = f.scoring.cosine_threshold;
+  if (given("--combined-threshold")) opts.scoring.combined_threshold = f.scoring.combined_threshold;
+  if (given("--combined-weight")) opts.scoring.combined_weight_jaccard = f.scoring.combined_weight_jaccard;
   opts.scoring.validate();
-  opts.decision = f.decision == "model" ? match_decision::model
-                : f.decision == "rule"  ? match_decision::rule
-                                        : match_decision::automatic;
-  opts.match_threshold = f.match_threshold;
+  if (given("--decision"))
+    opts.decision = f.decision == "model" ? match_decision::model
+                  : f.decision == "rule"  ? match_decision::rule
+                                          : match_decision::automatic;
+  if (given("--match-threshold")) opts.match_threshold = f.match_threshold;
   opts.time_window_seconds = days_to_seconds(f.window_days, "--window-days");
-  const std::int64_t retention_seconds = days_to_seconds(f.retention_days, "--retention-days");
+  opts.retention_seconds = days_to_seconds(f.retention_days, "--retention-days");
+  opts.snippet_bytes = f.snippet_bytes;
+  opts.keep_text = f.keep_text;
   opts.representative.source_priority = f.source_priority;
   opts.max_document_bytes = in.max_doc_bytes;
   opts.threads = f.threads;
@@ -189,8 +206,8 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
     // Options given on this command line replace the saved ones; the others keep their saved
     // values (a night that forgets --window-days keeps the window of the nights before it).
     // Structural flags are passed when given, so a different value is refused (incompatible).
-    auto given = [&](const char* flag) { return app->count(flag) > 0; };
     auto adjust = [&](deduplicator_options& saved) {
+      if (preset) apply_match_preset(saved, *preset);
       if (given("--jaccard-threshold")) saved.scoring.jaccard_threshold = opts.scoring.jaccard_threshold;
       if (given("--cosine-threshold")) saved.scoring.cosine_threshold = opts.scoring.cosine_threshold;
       if (given("--combined-threshold")) saved.scoring.combined_threshold = opts.scoring.combined_threshold;
@@ -199,6 +216,9 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
       if (given("--decision")) saved.decision = opts.decision;
       if (given("--match-threshold")) saved.match_threshold = opts.match_threshold;
       if (given("--window-days")) saved.time_window_seconds = opts.time_window_seconds;
+      if (given("--retention-days")) saved.retention_seconds = opts.retention_seconds;
+      if (given("--snippet-bytes")) saved.snippet_bytes = opts.snippet_bytes;
+      if (given("--keep-text")) saved.keep_text = true;  // structural: refused when the state has none
       if (given("--source-priority")) saved.representative.source_priority = opts.representative.source_priority;
       if (given("--max-doc-bytes")) saved.max_document_bytes = opts.max_document_bytes;
       if (given("--vector-candidates")) saved.vector_candidates = opts.vector_candidates;
@@ -359,9 +379,20 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
     std::fprintf(stderr, "retold: warning: no document was read from %s\n", names.c_str());
   }
 
-  // Retention: relative to the newest timestamp of tonight's documents.
+  // A night that added nothing because every document was already stored was most likely run
+  // twice: say so, it is otherwise easy to miss in a cron log.
+  if (const auto dup = skipped.by_reason.find(errc_name(errc::duplicate_id));
+      added == 0 && dup != skipped.by_reason.end() && dup->second > 0)
+    std::fprintf(stderr,
+                 "retold: warning: 0 documents added, %s duplicates of documents already stored: was this input "
+                 "already run against this state?\n",
+                 human_count(dup->second).c_str());
+
+  // Retention (the state's, unless given tonight): relative to the newest timestamp of tonight's
+  // documents.
+  const std::int64_t retention_seconds = dd->options().retention_seconds;
   std::size_t evicted = 0;
-  if (f.retention_days > 0) {
+  if (retention_seconds > 0) {
     t = clock_type::now();
     if (newest == std::numeric_limits<std::int64_t>::min()) {
       if (!f.quiet) std::fputs("retold: --retention-days: no timestamped document read, nothing evicted\n", stderr);
@@ -394,10 +425,13 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
   const auto after = dd->stats();
 
   // ---- summary
-  std::string js = "{\"command\":\"dedup\",\"version\":\"" RETOLD_VERSION_STRING "\"";
+  std::string js = "{";
+  append_record_head(js, "summary");
+  js += ",\"command\":\"dedup\",\"version\":\"" RETOLD_VERSION_STRING "\"";
   js += ",\"state\":";
   append_json_string(js, f.state);
   js += ",\"state_loaded\":" + std::string(loaded ? "true" : "false");
+  js += ",\"match\":\"" + preset_of(dd->options()).value_or("custom") + "\"";
   js += ",\"state_saved\":" + std::string(saved ? "true" : "false");
   js += ",\"documents_read\":" + std::to_string(documents_read);
   js += ",\"documents_added\":" + std::to_string(added);
@@ -432,6 +466,27 @@ int run_dedup(dedup_flags& f, CLI::App* app) {
         "}";
   js += ",\"peak_rss_bytes\":" + std::to_string(peak_rss_bytes()) + "}\n";
 
+  if (!f.report.empty()) {
+    report_request req;
+    req.state_dir = f.state;
+    req.title = "retold report: the night";
+    night_summary n;
+    n.documents_read = documents_read;
+    n.documents_added = added;
+    n.new_stories = new_stories;
+    n.retellings = retellings;
+    n.evicted = evicted;
+    n.skipped = skipped.total;
+    n.skipped_by_reason = skipped.by_reason;
+    n.state_saved = saved;
+    n.stage_seconds = {{"load_state", times.load},   {"read_parse", times.read_parse}, {"add_batch", times.add},
+                       {"evict", times.evict},       {"write_clusters", times.output}, {"save_state", times.save},
+                       {"total", times.total}};
+    req.night = std::move(n);
+    output_sink page(f.report);
+    page.buffer() = render_report(*dd, req);
+    page.commit();
+  }
   if (!f.summary_file.empty() && !is_stdout(f.summary_file)) {
     output_sink s(f.summary_file);
     s.buffer() = js;

@@ -25,9 +25,28 @@ int run_query(query_flags& f, CLI::App* app) {
   if (app->count("--text")) {
     std::string& o = out.buffer();
     o += '{';
-    append_matches(o, d.query(f.text, q));
+    append_record_head(o, "matches");
+    o += ',';
+    const auto found = d.query(f.text, q);
+    append_matches(o, d, found);
     o += "}\n";
     out.commit();
+    if (found.empty() && !f.all) {
+      // Short texts share few word 5-grams and carry little evidence, so they rarely pass.
+      std::size_t words = 0;
+      bool in_word = false;
+      for (unsigned char c : f.text) {
+        const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r';
+        words += !space && !in_word;
+        in_word = !space;
+      }
+      std::fprintf(stderr,
+                   "retold: no stored document matched%s; --all lists the rejected candidates with their "
+                   "scores\n",
+                   words < 30 ? (" (the text has " + std::to_string(words) +
+                                 " words: short texts carry little evidence and rarely pass)").c_str()
+                              : "");
+    }
     return exit_ok;
   }
   input_options in = finish_input_flags(f.input);
@@ -46,11 +65,13 @@ int run_query(query_flags& f, CLI::App* app) {
       query_options qi = q;
       if (r.has_timestamp) qi.timestamp = r.timestamp;
       std::string& o = out.buffer();
-      o += "{\"id\":";
+      o += '{';
+      append_record_head(o, "matches");
+      o += ",\"id\":";
       append_json_string(o, r.id);
       o += ',';
       const std::string text = r.title.empty() ? r.text : r.title + "\n\n" + r.text;
-      append_matches(o, d.query(text, qi));
+      append_matches(o, d, d.query(text, qi));
       o += "}\n";
       out.maybe_flush();
     }

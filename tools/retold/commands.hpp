@@ -47,6 +47,10 @@ struct dedup_flags {
   std::uint32_t embedding_dimension = 0;
   std::size_t vector_candidates = 0;
   std::string wait_lock;  // --wait-lock[=SECONDS]: "" refuse at once, "forever", or seconds
+  std::string match;      // --match: copies, retellings or stories (presets.hpp); "" = not given
+  std::uint32_t snippet_bytes = 240;
+  bool keep_text = false;  // --keep-text: structural, when creating a state
+  std::string report;     // --report FILE: the night's HTML page (cmd_report.cpp)
 };
 
 /// `retold dedup` (cmd_dedup.cpp). `app` is its subcommand, asked which flags were given.
@@ -75,5 +79,21 @@ struct state_flags {
 /// `retold stats` and `retold export` (cmd_stats_export.cpp).
 int run_stats(state_flags& f);
 int run_export(state_flags& f);
+
+struct report_flags {
+  std::string state;
+  std::string output = "report.html";
+  std::string summary_file;  // a `dedup --summary` JSON file: the night shown on the page
+  std::string title;
+  std::size_t max_stories = 500;
+  std::size_t max_singles = 2000;
+};
+
+/// `retold report` (cmd_report.cpp).
+int run_report(report_flags& f);
+
+struct night_summary;
+/// Reads a `retold dedup --summary` JSON file. errc::io / errc::invalid_argument naming it.
+night_summary read_night_summary(const std::string& path);
 
 }  // namespace retold::cli

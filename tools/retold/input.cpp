@@ -2,6 +2,7 @@
 #include "input.hpp"
 
 #include <retold/error.hpp>
+#include <retold/text.hpp>
 
 #include <simdjson.h>
 #include <zlib.h>
@@ -336,7 +337,11 @@ struct record_reader::impl {
     const std::size_t len = text_line.size();
     text_line.append(simdjson::SIMDJSON_PADDING, ' ');
     auto fail = [&](simdjson::error_code e, const std::string& where) -> std::optional<skip> {
-      if (e == simdjson::UTF8_ERROR) return skip{"invalid_utf8", "invalid UTF-8 in the line"};
+      if (e == simdjson::UTF8_ERROR) {
+        std::size_t at = 0;
+        retold::is_valid_utf8(std::string_view(text_line.data(), len), &at);
+        return skip{"invalid_utf8", "invalid UTF-8 at byte " + std::to_string(at) + " of the line"};
+      }
       return skip{"malformed_json", where + std::string(simdjson::error_message(e))};
     };
     simdjson::dom::element doc;
@@ -458,8 +463,8 @@ struct record_reader::impl {
   }
 
   std::optional<skip> parse_csv_fields(input_record& rec) {
-    if (!simdjson::validate_utf8(csv_record.data(), csv_record.size()))
-      return skip{"invalid_utf8", "invalid UTF-8 in the record"};
+    if (std::size_t at = 0; !retold::is_valid_utf8(csv_record, &at))
+      return skip{"invalid_utf8", "invalid UTF-8 at byte " + std::to_string(at) + " of the record"};
     if (!split_csv(csv_record, fields)) return skip{"malformed_csv", "unbalanced or misplaced quote"};
     if (fields.size() != csv_columns)
       return skip{"malformed_csv", "has " + std::to_string(fields.size()) + " columns, the header has " +

@@ -59,6 +59,9 @@ void open_missing_std_fds() {
   }
 }
 
+// Appended to the help of every option whose value a saved state keeps between nights.
+const std::string kept = " [kept: with an existing --state, the saved value applies unless this option is given]";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,12 +69,15 @@ int main(int argc, char** argv) {
   CLI::App app{"retold " RETOLD_VERSION_STRING
                ": find the same news story told again (MinHash + embeddings), night after night"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "retold " RETOLD_VERSION_STRING);
+  app.set_version_flag("--version", "retold " RETOLD_VERSION_STRING, "Print the version and exit");
+  auto* version = app.add_subcommand("version", "Print the library version and exit");
 
   // dedup
   dedup_flags df;
   auto* dedup = app.add_subcommand("dedup", "Add documents, group retellings into stories, write the stories as JSONL");
-  dedup->footer("Exit status: 0 done (also when records were skipped), 1 error, 2 a bad record under --strict, "
+  dedup->footer("Options marked [kept] are saved with --state: a later night that does not give them uses the "
+                "saved value, not the default shown here.\n"
+                "Exit status: 0 done (also when records were skipped), 1 error, 2 a bad record under --strict, "
                 "3 another writer holds --state, 4 no document read from standard input (nothing saved).");
   add_input_flags(dedup, df.input);
   dedup->add_option("--state", df.state, "State directory: loaded if present, saved back atomically at the end");
@@ -98,10 +104,26 @@ int main(int argc, char** argv) {
   dedup->add_option("--batch-size", df.batch_size, "Documents per add_batch call (does not change the result)")
       ->capture_default_str();
   dedup->add_option("--retention-days", df.retention_days,
-                    "After adding, evict documents older than this many days before the newest timestamp read");
-  dedup->add_option("--window-days", df.window_days,
-                    "Only documents at most this many days apart can match (0: no window)")
+                    "After adding, evict documents older than this many days before the newest timestamp read "
+                    "(0: keep everything)" + kept)
       ->capture_default_str();
+  dedup->add_option("--window-days", df.window_days,
+                    "Only documents at most this many days apart can match (0: no window)" + kept)
+      ->capture_default_str();
+  dedup->add_option("--match", df.match,
+                    "What counts as one story: copies (the same article, edited), retellings (one report retold "
+                    "in other words: the default), stories (follow-ups and independent reports of one event "
+                    "too); --decision and the thresholds given beside it refine it (docs/cli.md)" + kept)
+      ->check(CLI::IsMember({"copies", "retellings", "stories"}))
+      ->default_str("retellings");
+  dedup->add_option("--snippet-bytes", df.snippet_bytes,
+                    "Bytes of each document's opening kept with the state for export, query and report (0: none)" +
+                        kept)
+      ->capture_default_str();
+  dedup->add_flag("--keep-text", df.keep_text,
+                  "When creating a state: keep each document's normalized full text too (the report then shows "
+                  "the longest passage a retelling shares with its leader; more memory)");
+  dedup->add_option("--report", df.report, "Also write the night's HTML report to this file (retold report)");
   dedup->add_option("--threads", df.threads, "Worker threads for feature computation (0: all cores)")
       ->capture_default_str();
   dedup->add_option("--embedding", df.embedding,
@@ -118,31 +140,31 @@ int main(int argc, char** argv) {
   dedup->add_option("--ivf-min-size", df.ivf_min_size, "auto: switch to IVF at this many vectors (library default 20000)");
   dedup->add_option("--nprobe", df.nprobe, "IVF cells scanned per query (library default 16)");
   dedup->add_option("--vector-candidates", df.vector_candidates,
-                    "Nearest neighbours examined per document (library default 16)");
+                    "Nearest neighbours examined per document (library default 16)" + kept);
   dedup->add_option("--source-priority", df.source_priority,
                     "Outlets preferred as story representative, best first: one value, comma-separated "
-                    "(A,B,C), or the option repeated")
+                    "(A,B,C), or the option repeated" + kept)
       ->delimiter(',')
       ->type_name("OUTLETS")
       ->allow_extra_args(false);  // a bare word after the list is an input file, not an outlet
   dedup->add_option("--decision", df.decision,
                     "How candidates are decided: model (the learned match model), rule (the thresholds below), "
-                    "auto (model with the built-in embedder, else rule)")
+                    "auto (model with the built-in embedder, else rule)" + kept)
       ->check(CLI::IsMember({"auto", "model", "rule"}))
       ->capture_default_str();
   dedup->add_option("--match-threshold", df.match_threshold,
                     "Model decision: accept when P(same story) >= this (0 = the model's default, chosen for "
-                    "precision on English news; lower finds more retellings)")
+                    "precision on English news; lower finds more retellings)" + kept)
       ->check(CLI::Range(0.0, 0.999))
       ->capture_default_str();
-  dedup->add_option("--jaccard-threshold", df.scoring.jaccard_threshold, "Rule decision: estimated Jaccard that alone accepts a pair")
+  dedup->add_option("--jaccard-threshold", df.scoring.jaccard_threshold, "Rule decision: estimated Jaccard that alone accepts a pair" + kept)
       ->capture_default_str();
-  dedup->add_option("--cosine-threshold", df.scoring.cosine_threshold, "Embedding cosine that alone accepts a pair")
+  dedup->add_option("--cosine-threshold", df.scoring.cosine_threshold, "Embedding cosine that alone accepts a pair" + kept)
       ->capture_default_str();
   dedup->add_option("--combined-threshold", df.scoring.combined_threshold,
-                    "Threshold on w*jaccard + (1-w)*cosine")
+                    "Threshold on w*jaccard + (1-w)*cosine" + kept)
       ->capture_default_str();
-  dedup->add_option("--combined-weight", df.scoring.combined_weight_jaccard, "The weight w of Jaccard in the combination")
+  dedup->add_option("--combined-weight", df.scoring.combined_weight_jaccard, "The weight w of Jaccard in the combination" + kept)
       ->capture_default_str();
   dedup->add_flag("--dry-run", df.dry_run, "Do not save the state back (and take no writer lock)");
   dedup->add_option("--wait-lock", df.wait_lock,
@@ -170,6 +192,19 @@ int main(int argc, char** argv) {
   stats->add_option("--state", sf.state, "State directory")->required();
   stats->add_flag("--json", sf.json, "Machine-readable output");
 
+  // report
+  report_flags rf;
+  auto* report = app.add_subcommand("report", "Write one self-contained HTML page showing a state's stories");
+  report->add_option("--state", rf.state, "State directory")->required();
+  report->add_option("-o,--output", rf.output, "The HTML file ('-': stdout)")->capture_default_str();
+  report->add_option("--summary", rf.summary_file,
+                     "The night's JSON summary (retold dedup --summary FILE), shown at the top");
+  report->add_option("--title", rf.title, "Page title (default: retold report)");
+  report->add_option("--max-stories", rf.max_stories, "Stories with retellings shown in full, largest first")
+      ->capture_default_str();
+  report->add_option("--max-singles", rf.max_singles, "Single-report stories listed, latest first")
+      ->capture_default_str();
+
   // export
   state_flags ef;
   auto* exp = app.add_subcommand("export", "Write the stories of a state directory as JSONL");
@@ -185,6 +220,11 @@ int main(int argc, char** argv) {
     if (query->parsed()) return run_query(qf, query);
     if (stats->parsed()) return run_stats(sf);
     if (exp->parsed()) return run_export(ef);
+    if (report->parsed()) return run_report(rf);
+    if (version->parsed()) {
+      std::printf("retold %s\n", RETOLD_VERSION_STRING);  // the same line as --version
+      return exit_ok;
+    }
   } catch (const strict_failure& e) {
     std::fprintf(stderr, "retold: error: %s\n", e.what());
     return exit_strict;

@@ -71,6 +71,23 @@ void output_sink::commit() {
 
 std::string output_sink::shown() const { return f_ == stdout ? "standard output" : path_; }
 
+void append_record_head(std::string& o, const char* kind) {
+  o += "\"record\":\"";
+  o += kind;
+  o += "\",\"format_version\":" + std::to_string(record_format_version);
+}
+
+void append_member_fields(std::string& o, const cluster_member& m) {
+  o += "\"id\":";
+  append_json_string(o, m.id);
+  o += ",\"timestamp\":" + std::to_string(m.timestamp) + ",\"time\":\"" + format_iso8601(m.timestamp) + "\",\"source\":";
+  append_json_string(o, m.source);
+  o += ",\"title\":";
+  append_json_string(o, m.title);
+  o += ",\"snippet\":";
+  append_json_string(o, m.snippet);
+}
+
 void append_scores(std::string& o, const pair_scores& s) {
   o += "\"score\":" + fmt_double(s.score) + ",\"jaccard\":" + fmt_double(s.jaccard);
   if (s.has_cosine) o += ",\"cosine\":" + fmt_double(s.cosine);
@@ -80,7 +97,9 @@ void append_scores(std::string& o, const pair_scores& s) {
 }
 
 void append_cluster(std::string& o, const cluster_info& c) {
-  o += "{\"cluster_id\":" + std::to_string(c.id) + ",\"size\":" + std::to_string(c.members.size()) +
+  o += '{';
+  append_record_head(o, "story");
+  o += ",\"cluster_id\":" + std::to_string(c.id) + ",\"size\":" + std::to_string(c.members.size()) +
        ",\"representative\":";
   append_json_string(o, c.representative);
   o += ",\"leader\":";
@@ -89,10 +108,8 @@ void append_cluster(std::string& o, const cluster_info& c) {
   for (std::size_t i = 0; i < c.members.size(); ++i) {
     const auto& m = c.members[i];
     if (i) o += ',';
-    o += "{\"id\":";
-    append_json_string(o, m.id);
-    o += ",\"timestamp\":" + std::to_string(m.timestamp) + ",\"source\":";
-    append_json_string(o, m.source);
+    o += '{';
+    append_member_fields(o, m);
     o += ',';
     append_scores(o, m.scores);
     o += '}';
@@ -100,12 +117,16 @@ void append_cluster(std::string& o, const cluster_info& c) {
   o += "]}\n";
 }
 
-void append_matches(std::string& o, const std::vector<match>& ms) {
+void append_matches(std::string& o, const deduplicator& d, const std::vector<match>& ms) {
   o += "\"matches\":[";
   for (std::size_t i = 0; i < ms.size(); ++i) {
     if (i) o += ',';
-    o += "{\"id\":";
-    append_json_string(o, ms[i].id);
+    cluster_member stored;
+    stored.id = ms[i].id;
+    for (auto& m : d.cluster(ms[i].cluster_id).members)
+      if (m.id == ms[i].id) stored = std::move(m);
+    o += '{';
+    append_member_fields(o, stored);
     o += ",\"cluster_id\":" + std::to_string(ms[i].cluster_id) + ",";
     append_scores(o, ms[i].scores);
     o += '}';
@@ -163,6 +184,7 @@ void print_readable(const deduplicator& d, std::size_t min_members) {
                     format_iso8601(m.timestamp).c_str(),
                     i == 0 ? "leader" : describe_decision(m.scores, rule).c_str());
       o += line;
+      if (!m.title.empty()) o += "      \"" + m.title + "\"\n";
     }
   }
   o += std::to_string(singles) + " single-report stories\n";

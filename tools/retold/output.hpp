@@ -40,12 +40,23 @@ class output_sink {
   std::string buf_;
 };
 
+/// Version of every JSON record the tool writes ("format_version"; schemas in docs/cli.md).
+/// Records without the field come from builds before 0.1.0. Moves when a field changes meaning
+/// or goes away; new fields may appear without it moving.
+inline constexpr int record_format_version = 1;
+
+/// Appends "record":"<kind>","format_version":N (no braces).
+void append_record_head(std::string& o, const char* kind);
 /// Appends "score":..,"jaccard":..,["cosine":..,]"decided_by":".." (no braces).
 void append_scores(std::string& o, const pair_scores& s);
+/// Appends "id":..,"timestamp":..,"time":..,"source":..,"title":..,"snippet":.. of a member (no
+/// braces; "time" is the timestamp as ISO 8601 UTC).
+void append_member_fields(std::string& o, const cluster_member& m);
 /// Appends one story as a JSON line (with its trailing newline).
 void append_cluster(std::string& o, const cluster_info& c);
-/// Appends "matches":[...] (no braces).
-void append_matches(std::string& o, const std::vector<match>& ms);
+/// Appends "matches":[...] (no braces): each match with its story, scores and the stored
+/// document's timestamp, source, title and snippet (looked up in `d`).
+void append_matches(std::string& o, const deduplicator& d, const std::vector<match>& ms);
 
 /// Writes the stories with at least `min_members` members (only those in `only`, when given)
 /// and commits `out`; returns how many were written.
