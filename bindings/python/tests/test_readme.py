@@ -15,5 +15,7 @@ def test_readme_example_runs(tmp_path, monkeypatch):
         exec(compile(code, "README.md", "exec"), {})
     lines = out.getvalue().splitlines()
     assert lines[0] == "False 1 model" and lines[1] == "reuters-1"
+    # the query's matches, best first (ids and story; the scores move with the match model)
+    assert lines[2].startswith("reuters-1 1 ") and lines[3].startswith("unn-1 1 "), lines
     assert lines[-2] == "[['reuters-1', 'unn-1']]" and lines[-1] == "1"
     assert (tmp_path / "state").is_dir()
