@@ -428,24 +428,28 @@ std::uint32_t deduplicator::impl::slot_or_throw(std::string_view id) const {
   return it->second;
 }
 
+std::uint32_t deduplicator::impl::representative_slot(std::span<const std::uint32_t> members) const {
+  std::vector<member_facts> facts;
+  facts.reserve(members.size());
+  for (std::uint32_t slot : members)
+    facts.push_back(member_facts{timestamps[slot], sources[slot], text_lengths[slot], ids[slot]});
+  return members[choose_representative(facts, opts.representative)];
+}
+
 cluster_info deduplicator::impl::describe(std::uint64_t cluster_id) const {
   auto members = stories.members_of(cluster_id);
   if (members.empty()) throw error(errc::not_found, "no cluster with id " + std::to_string(cluster_id));
   cluster_info info;
   info.id = cluster_id;
   info.leader = ids[members.front()];
-  std::vector<member_facts> facts;
-  facts.reserve(members.size());
-  for (std::uint32_t slot : members) {
+  for (std::uint32_t slot : members)
     info.members.push_back(
         cluster_member{ids[slot], timestamps[slot], sources[slot], join_scores[slot], std::string(readable.title(slot)),
                        std::string(readable.snippet(slot))});
-    facts.push_back(member_facts{timestamps[slot], sources[slot], text_lengths[slot], ids[slot]});
-  }
   // The leader matches itself perfectly (it may have joined as a member and become leader when
   // its predecessor was removed; its stored scores are then against the old leader).
   info.members.front().scores = self_scores();
-  info.representative = info.members[choose_representative(facts, opts.representative)].id;
+  info.representative = ids[representative_slot(members)];
   return info;
 }
 
@@ -783,7 +787,8 @@ cluster_info deduplicator::cluster(std::uint64_t cluster_id) const {
 
 std::string deduplicator::representative_of(std::string_view id) const {
   std::shared_lock lock(impl_->mutex);
-  return impl_->describe(impl_->stories.cluster_of(impl_->slot_or_throw(id))).representative;
+  const impl& s = *impl_;
+  return s.ids[s.representative_slot(s.stories.members_of(s.stories.cluster_of(s.slot_or_throw(id))))];
 }
 
 std::vector<cluster_info> deduplicator::clusters(std::size_t min_members) const {

@@ -136,6 +136,8 @@ struct deduplicator::impl {
   void erase_slot(std::uint32_t slot);                        // exclusive
   std::uint32_t slot_or_throw(std::string_view id) const;
   cluster_info describe(std::uint64_t cluster_id) const;
+  // The member of a story (slots in member order, non-empty) that options.representative picks.
+  std::uint32_t representative_slot(std::span<const std::uint32_t> members) const;
   bool within_window(std::int64_t a, std::int64_t b) const noexcept;
   std::span<const float> vector_of(std::uint32_t slot) const noexcept;
   pair_scores self_scores() const noexcept;  // how a leader scores against itself

@@ -19,7 +19,7 @@ import (
 )
 
 // Synthetic is document i of the benchmark state: 80 words "w<k>", k from a 31-bit LCG seeded by
-// i, exactly as bench/bench_capi.cpp generates it.
+// i, exactly as bench/bench_capi.cpp generates it (the tests use it too).
 func Synthetic(i int) string {
 	x := (uint64(i) + 1) * 2654435761 % 2147483648
 	var sb strings.Builder

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	retold "github.com/retold/retold/bindings/go"
+	"github.com/retold/retold/bindings/go/bench"
 )
 
 func TestVersions(t *testing.T) {
@@ -258,7 +259,7 @@ func TestAddBatchLargerThanOneChunk(t *testing.T) {
 	d := newDedup(t, retold.WithEmbedding(retold.EmbeddingNone))
 	docs := make([]retold.Document, 2500)
 	for i := range docs {
-		docs[i] = retold.Document{ID: "doc-" + strconv.Itoa(i), Text: synthetic(i)}
+		docs[i] = retold.Document{ID: "doc-" + strconv.Itoa(i), Text: bench.Synthetic(i)}
 	}
 	docs[2100].ID = "doc-5" // a duplicate in the third chunk: named by its index in docs
 	res, err := d.AddBatch(docs)

@@ -181,19 +181,3 @@ func settle() {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
-
-// synthetic is a text of 80 pseudo-words w<k>, k from a 31-bit LCG seeded by i (as
-// bench/bench_capi.cpp and bindings/go/bench generate their state).
-func synthetic(i int) string {
-	x := (uint64(i) + 1) * 2654435761 % 2147483648
-	var sb strings.Builder
-	for j := 0; j < 80; j++ {
-		x = (x*1103515245 + 12345) % 2147483648
-		if j > 0 {
-			sb.WriteByte(' ')
-		}
-		sb.WriteByte('w')
-		sb.WriteString(strconv.FormatUint(x%30000, 10))
-	}
-	return sb.String()
-}
