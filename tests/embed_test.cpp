@@ -299,3 +299,80 @@ TEST(Embed, IdfTableFilledConcurrentlyAgrees) {
   for (auto& t : threads) t.join();
   for (const auto& g : got) EXPECT_EQ(g, want);
 }
+
+namespace {
+
+// Deterministic normalized texts over what extract() distinguishes: ASCII words, words with
+// digits (number terms), multi-byte words (Cyrillic, Greek, Arabic, CJK, combining marks), words
+// longer than eight bytes (the eight-byte scan's tail), repeats and runs of spaces.
+std::vector<std::string> golden_texts() {
+  static const char* const words[] = {
+      "the", "minister", "said", "kyiv", "2024", "a1b", "9", "covid19", "x", "internationalisation",
+      "\xD0\xBA\xD0\xB8\xD1\x97\xD0\xB2", "\xD0\xBC\xD0\xB8\xD0\xBD\xD0\xB8\xD1\x81\xD1\x82\xD1\x80\xD0\xB0",
+      "\xCE\xB1\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1", "\xD8\xA7\xD9\x84\xD8\xB5\xD9\x86\xD8\xAF\xD9\x88\xD9\x82",
+      "\xE4\xB8\xAD\xE5\x9B\xBD", "e\xCC\x81te\xCC\x81", "\xD9\xA1\xD9\xA0", "12345678", "abcdefg7", "abcdefgh9ij"};
+  constexpr std::size_t n_words = sizeof words / sizeof words[0];
+  std::uint64_t x = 88172645463325252ULL;  // xorshift: the same texts on every platform
+  auto next = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  std::vector<std::string> texts;
+  for (int t = 0; t < 200; ++t) {
+    std::string s;
+    const std::size_t n = next() % (t % 10 == 0 ? 900 : 80);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) s += (next() % 17 == 0) ? "  " : " ";
+      if (next() % 3 == 0) s.append("w").append(std::to_string(next() % 3000));
+      else s += words[next() % n_words];
+    }
+    texts.push_back(std::move(s));
+  }
+  return texts;
+}
+
+std::uint64_t fnv(std::uint64_t h, const void* p, std::size_t n) {
+  const auto* b = static_cast<const unsigned char*>(p);
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ b[i]) * 0x100000001B3ULL;
+  return h;
+}
+
+}  // namespace
+
+// The terms, counts and embedding bits of fixed texts, for the default options and for word
+// n-grams with 3..5 character grams: pinned, because the learned match model and saved states
+// depend on them. The golden values were computed by the build before the extract() and
+// embed_into() speed changes (commit a92d95d, x86-64); any change to them is a format change.
+TEST(Embed, TermsAndEmbeddingBitsArePinned) {
+  const auto texts = golden_texts();
+  tfidf_embedder_options wide;
+  wide.word_ngram_max = 3;
+  wide.char_ngram_min = 3;
+  wide.char_ngram_max = 5;
+  wide.dimension = 128;
+  struct config {
+    tfidf_embedder_options opts;
+    std::uint64_t terms, bits;
+  };
+  const config configs[] = {{tfidf_embedder_options{}, 0xb0db5d95dddcd5b9ULL, 0xb4806e92908e48e0ULL},
+                            {wide, 0xece5c94a1296ddc9ULL, 0x75868bff6012bbc8ULL}};
+  for (const auto& c : configs) {
+    tfidf_embedder e(c.opts);
+    std::vector<retold::term_counts> tcs;
+    for (const auto& t : texts) tcs.push_back(e.extract(t));
+    for (std::size_t i = 0; i < tcs.size(); i += 2) e.observe(tcs[i]);  // uneven document frequencies
+    std::uint64_t th = 0xcbf29ce484222325ULL, vh = 0xcbf29ce484222325ULL;
+    for (const auto& tc : tcs) {
+      th = fnv(th, tc.terms.data(), tc.terms.size() * sizeof(std::uint64_t));
+      th = fnv(th, tc.counts.data(), tc.counts.size() * sizeof(float));
+      const auto v = e.embed(tc);
+      vh = fnv(vh, v.data(), v.size() * sizeof(float));
+    }
+    EXPECT_EQ(th, c.terms) << "dimension " << c.opts.dimension;
+#if defined(__x86_64__)  // float bits pinned as x86-64 computes them (no FMA contraction there)
+    EXPECT_EQ(vh, c.bits) << "dimension " << c.opts.dimension;
+#endif
+  }
+}

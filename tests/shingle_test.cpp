@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
 #include <string>
+#include <vector>
 
 using retold::shingle_hashes;
 using retold::shingle_kind;
@@ -138,4 +140,26 @@ TEST(Shingle, GoldenValues) {
   EXPECT_EQ(w[4], 0x0bbca4284efd464bULL);
   EXPECT_EQ(c[0], 0xccc3a9daa08868b2ULL);
   EXPECT_EQ(s[0], 0xd9fa171cf1c033eeULL);
+}
+
+TEST(Shingle, CountDistinctEqualsSortUnique) {
+  std::mt19937_64 rng(31);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string text;
+    const int words = static_cast<int>(rng() % 2000);
+    for (int i = 0; i < words; ++i) text.append("w").append(std::to_string(rng() % (trial % 2 ? 40 : 100000))).append(" ");
+    const auto h = shingle_hashes(retold::normalize(text), word5);
+    std::vector<std::uint64_t> sorted = h;
+    std::sort(sorted.begin(), sorted.end());
+    const auto want = static_cast<std::size_t>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
+    ASSERT_EQ(retold::count_distinct(h), want) << trial;
+  }
+  EXPECT_EQ(retold::count_distinct({}), 0u);
+  // Values that are not hashes (small integers: every one has the same top bits) are still counted
+  // exactly, through the sort the hash set falls back to.
+  std::vector<std::uint64_t> small;
+  for (std::uint64_t i = 0; i < 30000; ++i) small.push_back(i % 20000);
+  EXPECT_EQ(retold::count_distinct(small), 20000u);
+  const std::vector<std::uint64_t> zeros(10, 0);
+  EXPECT_EQ(retold::count_distinct(zeros), 1u);
 }

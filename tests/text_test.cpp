@@ -5,8 +5,16 @@
 #include <gtest/gtest.h>
 
 #include "seed_corpus.hpp"
+#include "text/detail/utf8.hpp"
 
+#include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <atomic>
 #include <filesystem>
 #include <thread>
@@ -639,4 +647,620 @@ TEST(Boilerplate, OnePassEqualsReferenceOnRealDataWhenPresent) {
     ++files;
   }
   EXPECT_GT(files, 0);
+}
+
+namespace {
+
+// ---- normalize() as it was before the in-place two-byte run (commit a92d95d,
+// src/text/normalize.cpp), kept verbatim as the reference: the library must give the same bytes
+// (and the same errors) on every input.
+namespace reference_normalize {
+
+
+// tables[casefold | fold_punctuation << 1][byte]: 0 = separator, k_non_ascii for bytes >= 0x80,
+// else the output byte.
+constexpr unsigned char k_non_ascii = 0xFF;
+struct ascii_tables {
+  std::array<std::array<unsigned char, 256>, 4> t{};
+  constexpr ascii_tables() {
+    for (int mode = 0; mode < 4; ++mode) {
+      const bool casefold = mode & 1, fold_punct = mode & 2;
+      for (int c = 128; c < 256; ++c) t[mode][c] = k_non_ascii;
+      for (int c = 0; c < 128; ++c) {
+        unsigned char v;
+        if (c <= 0x20 || c == 0x7F) v = 0;  // controls and space
+        else if (c >= 'A' && c <= 'Z') v = static_cast<unsigned char>(casefold ? c + 32 : c);
+        else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) v = static_cast<unsigned char>(c);
+        else v = fold_punct ? 0 : static_cast<unsigned char>(c);
+        t[mode][c] = v;
+      }
+    }
+  }
+};
+constexpr ascii_tables k_tables;
+
+constexpr utf8proc_option_t k_nfkc =
+    static_cast<utf8proc_option_t>(UTF8PROC_STABLE | UTF8PROC_COMPAT | UTF8PROC_COMPOSE | UTF8PROC_IGNORE);
+constexpr utf8proc_option_t k_nfkc_casefold =
+    static_cast<utf8proc_option_t>(k_nfkc | UTF8PROC_CASEFOLD);
+
+// Turkish: dotted capital I and dotless small i both become plain "i" (as "I" does), so Turkish
+// casing differences do not break matches. Applied before decomposition.
+utf8proc_int32_t turkish_i(utf8proc_int32_t cp, void*) {
+  return (cp == 0x130 || cp == 0x131) ? utf8proc_int32_t{'i'} : cp;
+}
+
+struct scratch {
+  std::vector<utf8proc_int32_t> cps;
+  std::string repaired;
+};
+thread_local scratch tl_scratch;  // its own, apart from the library's
+
+// Output cursor over a pre-sized std::string (resized at the end). Spaces are written eagerly:
+// a separator right after a token writes one ' ' (a trailing one is trimmed at the end), so the
+// ASCII loop can run without branches on word boundaries.
+struct emitter {
+  std::string& out;
+  std::size_t w = 0;
+  bool in_token = false;  // the last byte written belongs to a token (no space after it yet)
+
+  void ensure(std::size_t extra) {
+    if (w + extra > out.size()) out.resize(std::max(out.size() * 2, w + extra));
+  }
+  void separate() {  // caller ensured 1 byte
+    if (in_token) {
+      out[w++] = ' ';
+      in_token = false;
+    }
+  }
+  void put_cp(char32_t cp) {  // caller ensured 4 bytes
+    char* d = out.data() + w;
+    if (cp < 0x80) {
+      *d++ = static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      *d++ = static_cast<char>(0xC0 | (cp >> 6));
+      *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      *d++ = static_cast<char>(0xE0 | (cp >> 12));
+      *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      *d++ = static_cast<char>(0xF0 | (cp >> 18));
+      *d++ = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      *d++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      *d++ = static_cast<char>(0x80 | (cp & 0x3F));
+    }
+    w = static_cast<std::size_t>(d - out.data());
+    in_token = true;
+  }
+};
+
+// Typographic punctuation and spaces that agency copy is full of, recognised without utf8proc
+// (they are separators either way: this only keeps the words around them on the ASCII path).
+// Returns the byte length of the separator at p, or 0.
+std::size_t common_separator(const unsigned char* p, std::size_t avail, bool fold_punct) {
+  if (avail >= 2 && p[0] == 0xC2) {
+    if (p[1] == 0xA0) return 2;                                       // no-break space
+    if (fold_punct && (p[1] == 0xAB || p[1] == 0xBB)) return 2;       // guillemets
+    return 0;
+  }
+  if (avail >= 3 && p[0] == 0xE2 && p[1] == 0x80) {
+    const unsigned c = p[2];
+    if (c == 0x89 || c == 0xAF) return 3;                             // thin / narrow no-break space
+    if (fold_punct && (c == 0x93 || c == 0x94 || c == 0x98 || c == 0x99 || c == 0x9C ||
+                       c == 0x9D || c == 0xA2 || c == 0xA6))
+      return 3;                                                       // dashes, quotes, bullet, ellipsis
+  }
+  return 0;
+}
+
+enum class cp_class { keep, drop, separate };
+
+cp_class classify(utf8proc_int32_t cp, bool fold_punct) {
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_CF:
+      return cp_class::drop;  // soft hyphen, ZWNJ/ZWJ inside words: not a word boundary
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+    case UTF8PROC_CATEGORY_CC:
+      return cp_class::separate;
+    case UTF8PROC_CATEGORY_PC: case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PS:
+    case UTF8PROC_CATEGORY_PE: case UTF8PROC_CATEGORY_PI: case UTF8PROC_CATEGORY_PF:
+    case UTF8PROC_CATEGORY_PO: case UTF8PROC_CATEGORY_SM: case UTF8PROC_CATEGORY_SC:
+    case UTF8PROC_CATEGORY_SK: case UTF8PROC_CATEGORY_SO: case UTF8PROC_CATEGORY_CO:
+    case UTF8PROC_CATEGORY_CS:
+      return fold_punct ? cp_class::separate : cp_class::keep;
+    default:
+      return cp_class::keep;  // letters, marks, numbers, unassigned (newer scripts)
+  }
+}
+
+// ---- two-byte fast path
+//
+// Most non-ASCII news text (Latin-1 and Latin Extended, Greek, Cyrillic, Hebrew, Arabic and Urdu
+// letters) is made of two-byte code points U+0080..U+07FF that NFKC + case folding map on their
+// own, to at most two code points that are not combining marks. For those, the result of
+// normalizing a word equals the concatenation of the per-code-point results, so a table built
+// once with utf8proc replaces the per-word utf8proc calls. Anything else in a word (combining
+// marks, three- and four-byte sequences, invalid bytes, expansions) sends the whole word down
+// the general path.
+struct two_byte_entry {
+  enum kind_t : std::uint8_t { general = 0, keep, punct, space, drop };
+  kind_t kind = general;
+  std::uint8_t nbytes = 0;  // UTF-8 length of the mapped code points (keep / punct)
+  char bytes[8] = {};       // the mapped code points, UTF-8 encoded: stored with one 8-byte copy
+};
+struct two_byte_table {
+  two_byte_entry e[2][0x800];  // [casefold][code point]
+  two_byte_table();
+};
+
+bool is_mark(utf8proc_int32_t cp) {
+  const auto c = utf8proc_category(cp);
+  return c == UTF8PROC_CATEGORY_MN || c == UTF8PROC_CATEGORY_MC || c == UTF8PROC_CATEGORY_ME;
+}
+
+two_byte_table::two_byte_table() {
+  for (int fold = 0; fold < 2; ++fold) {
+    const utf8proc_option_t options = fold ? k_nfkc_casefold : k_nfkc;
+    for (utf8proc_int32_t cp = 0x80; cp < 0x800; ++cp) {
+      two_byte_entry& t = e[fold][cp];
+      if (fold && (cp == 0x130 || cp == 0x131)) {  // Turkish, see turkish_i()
+        t.kind = two_byte_entry::keep;
+        t.nbytes = 1;
+        t.bytes[0] = 'i';
+        continue;
+      }
+      if (is_mark(cp) || utf8proc_get_property(cp)->combining_class != 0) continue;
+      unsigned char in[2] = {static_cast<unsigned char>(0xC0 | (cp >> 6)),
+                             static_cast<unsigned char>(0x80 | (cp & 0x3F))};
+      utf8proc_int32_t buf[8];
+      utf8proc_ssize_t n = utf8proc_decompose_custom(in, 2, buf, 8, options, nullptr, nullptr);
+      if (n < 0 || n > 8) continue;
+      n = utf8proc_normalize_utf32(buf, n, options);
+      if (n < 0 || n > 2) continue;
+      if (n == 0) {
+        t.kind = two_byte_entry::drop;
+        continue;
+      }
+      bool ok = true;
+      two_byte_entry::kind_t kind = two_byte_entry::keep;
+      std::size_t nbytes = 0;
+      for (utf8proc_ssize_t k = 0; k < n; ++k) {
+        if (is_mark(buf[k])) ok = false;
+        const cp_class with_fold = classify(buf[k], true), without = classify(buf[k], false);
+        const two_byte_entry::kind_t kk =
+            with_fold == cp_class::keep ? two_byte_entry::keep
+            : with_fold == cp_class::drop ? two_byte_entry::drop
+            : without == cp_class::keep ? two_byte_entry::punct
+                                        : two_byte_entry::space;
+        if (k == 0) kind = kk;
+        else if (kk != kind) ok = false;  // mixed expansions take the general path
+        nbytes += static_cast<std::size_t>(
+            utf8proc_encode_char(buf[k], reinterpret_cast<utf8proc_uint8_t*>(t.bytes + nbytes)));
+      }
+      if (!ok || kind == two_byte_entry::drop) {
+        t = two_byte_entry{};
+        continue;
+      }
+      t.kind = kind;
+      t.nbytes = static_cast<std::uint8_t>(nbytes);
+    }
+  }
+}
+
+const two_byte_table& two_byte() {
+  static const two_byte_table table;  // built once, thread-safe initialisation
+  return table;
+}
+
+// Tries the chunk on the two-byte table; false (and nothing emitted) if it needs the general path.
+bool normalize_chunk_fast(const unsigned char* p, std::size_t len, emitter& em,
+                          const retold::normalize_options& opts, const unsigned char* ascii) {
+  const two_byte_entry* table = two_byte().e[opts.casefold ? 1 : 0];
+  em.ensure(4 * len + 2);
+  const std::size_t w0 = em.w;
+  std::size_t i = 0;
+  while (i < len) {
+    const unsigned c = p[i];
+    if (c < 0x80) {  // a word byte of this chunk (separators end chunks)
+      em.put_cp(ascii[c]);
+      ++i;
+      continue;
+    }
+    if (c < 0xC2 || c > 0xDF || i + 1 >= len || (p[i + 1] & 0xC0) != 0x80) break;
+    const two_byte_entry& t = table[((c & 0x1F) << 6) | (p[i + 1] & 0x3F)];
+    if (t.kind == two_byte_entry::keep ||
+        (t.kind == two_byte_entry::punct && !opts.fold_punctuation)) [[likely]] {
+      std::memcpy(em.out.data() + em.w, t.bytes, 8);  // ensured: 4 bytes of room per input byte
+      em.w += t.nbytes;
+      em.in_token = true;
+    } else if (t.kind == two_byte_entry::general) {
+      break;
+    } else if (t.kind != two_byte_entry::drop) {
+      em.separate();
+    }
+    i += 2;
+  }
+  if (i == len) return true;
+  em.w = w0;
+  em.in_token = false;
+  return false;
+}
+
+[[noreturn]] void throw_invalid(std::size_t offset) {
+  throw retold::error(retold::errc::invalid_utf8, "invalid UTF-8 at byte offset " + std::to_string(offset));
+}
+
+// One chunk that contains at least one non-ASCII byte. `offset` is its position in the input,
+// for error messages.
+void normalize_chunk(const unsigned char* p, std::size_t len, std::size_t offset, emitter& em,
+                     const retold::normalize_options& opts, const unsigned char* ascii) {
+  if (normalize_chunk_fast(p, len, em, opts, ascii)) return;
+  scratch& s = tl_scratch;
+  // Validate first: utf8proc would reject invalid input without saying where.
+  std::size_t i = 0;
+  bool valid = true;
+  while (i < len) {
+    char32_t cp;
+    const int l = retold::detail::decode_utf8(p + i, len - i, cp);
+    if (l < 0) {
+      if (!opts.replace_invalid_utf8) throw_invalid(offset + i);
+      valid = false;
+      break;
+    }
+    i += static_cast<std::size_t>(l);
+  }
+  if (!valid) {
+    s.repaired.assign(reinterpret_cast<const char*>(p), i);
+    while (i < len) {
+      char32_t cp;
+      const int l = retold::detail::decode_utf8(p + i, len - i, cp);
+      if (l < 0) {
+        s.repaired += "\xEF\xBF\xBD";
+        i += static_cast<std::size_t>(-l);
+      } else {
+        s.repaired.append(reinterpret_cast<const char*>(p + i), static_cast<std::size_t>(l));
+        i += static_cast<std::size_t>(l);
+      }
+    }
+    p = reinterpret_cast<const unsigned char*>(s.repaired.data());
+    len = s.repaired.size();
+  }
+
+  const utf8proc_option_t options = opts.casefold ? k_nfkc_casefold : k_nfkc;
+  const utf8proc_custom_func custom = opts.casefold ? &turkish_i : nullptr;
+  if (s.cps.size() < len + 16) s.cps.resize(len + 16);
+  utf8proc_ssize_t n = 0;
+  for (;;) {
+    n = utf8proc_decompose_custom(p, static_cast<utf8proc_ssize_t>(len), s.cps.data(),
+                                  static_cast<utf8proc_ssize_t>(s.cps.size()), options, custom,
+                                  nullptr);
+    if (n < 0) {
+      throw retold::error(retold::errc::internal, std::string("utf8proc failed near byte offset ") +
+                                      std::to_string(offset) + ": " + utf8proc_errmsg(n));
+    }
+    if (static_cast<std::size_t>(n) <= s.cps.size()) break;
+    s.cps.resize(static_cast<std::size_t>(n) + 16);  // decomposition expanded: retry larger
+  }
+  n = utf8proc_normalize_utf32(s.cps.data(), n, options);
+  if (n < 0) {
+    throw retold::error(retold::errc::internal, std::string("utf8proc failed near byte offset ") +
+                                    std::to_string(offset) + ": " + utf8proc_errmsg(n));
+  }
+
+  em.ensure(5 * static_cast<std::size_t>(n) + 1);
+  utf8proc_int32_t prev = 0;
+  for (utf8proc_ssize_t k = 0; k < n; ++k) {
+    const utf8proc_int32_t cp = s.cps[static_cast<std::size_t>(k)];
+    // "İ" typed as I + combining dot above folds to i + U+0307: drop the dot (Turkish).
+    if (cp == 0x307 && opts.casefold && prev == 'i') continue;
+    prev = cp;
+    switch (classify(cp, opts.fold_punctuation)) {
+      case cp_class::keep: em.put_cp(static_cast<char32_t>(cp)); break;
+      case cp_class::drop: break;
+      case cp_class::separate: em.separate(); break;
+    }
+  }
+}
+
+// End of the chunk starting at i: the first ASCII separator at or after i, or n.
+std::size_t chunk_end(const unsigned char* p, std::size_t i, std::size_t n,
+                      const unsigned char* table, bool fold_punct) {
+#if defined(__SSE2__)
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    __m128i word;
+    if (fold_punct) {
+      const __m128i folded = _mm_or_si128(v, _mm_set1_epi8(0x20));  // A-Z -> a-z
+      const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(folded, _mm_set1_epi8('a' - 1)),
+                                           _mm_cmplt_epi8(folded, _mm_set1_epi8('z' + 1)));
+      const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                          _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+      word = _mm_or_si128(letter, digit);
+    } else {
+      word = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                              _mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)));
+    }
+    // Bytes >= 0x80 are negative as signed chars: never "word" above, but they continue a chunk.
+    const unsigned cont = static_cast<unsigned>(_mm_movemask_epi8(word) | _mm_movemask_epi8(v));
+    if (cont != 0xFFFFu) return i + static_cast<std::size_t>(__builtin_ctz(~cont));
+    i += 16;
+  }
+#else
+  (void)fold_punct;
+#endif
+  while (i < n && table[p[i]] != 0) ++i;
+  return i;
+}
+
+void normalize_into(std::string_view text, std::string& out, const retold::normalize_options& opts) {
+  std::string stripped;
+  if (opts.strip_boilerplate) {
+    if (!opts.replace_invalid_utf8) {
+      // Report offsets in the caller's text, not in the stripped copy.
+      std::size_t bad = 0;
+      if (!retold::is_valid_utf8(text, &bad)) throw_invalid(bad);
+    }
+    stripped = retold::strip_boilerplate(text);
+    text = stripped;
+  }
+  const unsigned char* const table =
+      k_tables.t[(opts.casefold ? 1 : 0) | (opts.fold_punctuation ? 2 : 0)].data();
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+
+  // Invariant: out.size() >= w + (n - i) + 16. ASCII input produces at most one output byte per
+  // input byte, so the ASCII paths write through a raw pointer (16-byte stores included); a slow
+  // chunk re-establishes the invariant after itself.
+  out.clear();
+  out.resize(n + 16);
+  char* o = out.data();
+  std::size_t w = 0;
+  bool prev = false;  // the previous input byte was a word byte (its token is still open)
+  std::size_t i = 0;
+
+  // One ASCII byte, branch-free: separators become ' ' but only advance after a word byte.
+  auto ascii_byte = [&](unsigned char v) {
+    const bool word = v != 0;
+    o[w] = static_cast<char>(word ? v : ' ');
+    w += static_cast<std::size_t>(word || prev);
+    prev = word;
+    ++i;
+  };
+  // p[i] is not ASCII.
+  auto non_ascii = [&] {
+    if (const std::size_t sl = common_separator(p + i, n - i, opts.fold_punctuation)) {
+      o[w] = ' ';
+      w += prev;
+      prev = false;
+      i += sl;
+      return;
+    }
+    // The whole chunk (from the start of the current word run to the next ASCII separator) goes
+    // through utf8proc. Word bytes map one to one to output bytes, so the run's start is found
+    // by stepping back over the output written since the last space.
+    std::size_t start = i;
+    if (prev) {
+      std::size_t ws = w;
+      while (ws > 0 && o[ws - 1] != ' ') --ws;
+      start = i - (w - ws);
+      w = ws;
+    }
+    const std::size_t end = chunk_end(p, i, n, table, opts.fold_punctuation);
+    emitter em{out, w, false};
+    normalize_chunk(p + start, end - start, start, em, opts, table);
+    w = em.w;
+    prev = em.in_token;
+    i = end;
+    if (out.size() - w < n - i + 16) out.resize(w + (n - i) + 16);
+    o = out.data();
+  };
+
+#if defined(__SSE2__)
+  // Sixteen ASCII bytes at a time: classify and case-fold with SSE2, then copy the kept runs.
+  const bool casefold = opts.casefold, fold_punct = opts.fold_punctuation;
+  alignas(16) char tmp[32] = {};
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (high != 0) {
+      const std::size_t stop = i + static_cast<std::size_t>(__builtin_ctz(high));
+      while (i < stop) ascii_byte(table[p[i]]);
+      non_ascii();
+      continue;
+    }
+    const auto in = [&](char lo, char hi) {
+      return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                           _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    const __m128i upper = in('A', 'Z');
+    __m128i word;
+    if (fold_punct) {
+      word = _mm_or_si128(_mm_or_si128(upper, in('a', 'z')), in('0', '9'));
+    } else {
+      word = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                              _mm_cmpgt_epi8(v, _mm_set1_epi8(0x20)));
+    }
+    const __m128i folded =
+        casefold ? _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))) : v;
+    const __m128i outv = _mm_or_si128(_mm_and_si128(word, folded),
+                                      _mm_andnot_si128(word, _mm_set1_epi8(' ')));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(word));
+    unsigned keep = (m | (m << 1) | static_cast<unsigned>(prev)) & 0xFFFFu;
+    if (keep == 0xFFFFu) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w), outv);
+      w += 16;
+    } else {
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), outv);
+      while (keep != 0) {
+        const unsigned a = static_cast<unsigned>(__builtin_ctz(keep));
+        const unsigned len = static_cast<unsigned>(__builtin_ctz(~(keep >> a)));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w),
+                         _mm_loadu_si128(reinterpret_cast<const __m128i*>(tmp + a)));
+        w += len;
+        keep &= ~(((1u << len) - 1u) << a);
+      }
+    }
+    prev = (m >> 15) & 1u;
+    i += 16;
+  }
+#endif
+  while (i < n) {
+    const unsigned char v = table[p[i]];
+    if (v == k_non_ascii) [[unlikely]] {
+      non_ascii();
+      continue;
+    }
+    ascii_byte(v);
+  }
+  if (w > 0 && o[w - 1] == ' ') --w;
+  out.resize(w);
+}
+
+std::string normalize(std::string_view text, const retold::normalize_options& opts = {}) {
+  std::string out;
+  reference_normalize::normalize_into(text, out, opts);
+  return out;
+}
+
+}  // namespace reference_normalize
+
+}  // namespace
+
+namespace {
+
+std::string utf8_of(char32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    s += static_cast<char>(0xC0 | (cp >> 6));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    s += static_cast<char>(0xE0 | (cp >> 12));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    s += static_cast<char>(0xF0 | (cp >> 18));
+    s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    s += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+  return s;
+}
+
+// The library's normalize() and the reference give the same bytes, or the same error.
+::testing::AssertionResult same_as_reference(const std::string& text, const normalize_options& opts) {
+  std::string got, want, got_error, want_error;
+  try {
+    got = normalize(text, opts);
+  } catch (const retold::error& e) {
+    got_error = e.what();
+  }
+  try {
+    want = reference_normalize::normalize(text, opts);
+  } catch (const retold::error& e) {
+    want_error = e.what();
+  }
+  if (got == want && got_error == want_error) return ::testing::AssertionSuccess();
+  std::string hex;
+  for (unsigned char c : text) {
+    char b[4];
+    std::snprintf(b, sizeof b, "%02X ", c);
+    hex += b;
+  }
+  return ::testing::AssertionFailure() << "input bytes " << hex << "(casefold " << opts.casefold << ", fold_punctuation "
+                                       << opts.fold_punctuation << ", replace " << opts.replace_invalid_utf8
+                                       << "): got '" << got << "' [" << got_error << "], reference '" << want << "' ["
+                                       << want_error << "]";
+}
+
+normalize_options mode_options(int mode) {
+  normalize_options o;
+  o.casefold = mode & 1;
+  o.fold_punctuation = mode & 2;
+  o.replace_invalid_utf8 = mode & 4;
+  return o;
+}
+
+}  // namespace
+
+// Every code point of the two-byte range (Latin-1 and Latin Extended, Greek, Cyrillic, Armenian,
+// Hebrew, Arabic, Syriac, Thaana, N'Ko, ...) and of Devanagari, alone and in the contexts that
+// change which path a word takes: ASCII around it, Cyrillic and Greek letters around it, a
+// combining mark or a three-byte letter after it (the whole word then goes to utf8proc), NBSP and
+// guillemets inside the word, Turkish I, a long run (the 16-byte loop), an invalid byte after it.
+TEST(NormalizeReference, EveryTwoByteAndDevanagariCodePointInEveryContext) {
+  std::vector<char32_t> cps;
+  for (char32_t cp = 0x80; cp < 0x800; ++cp) cps.push_back(cp);
+  for (char32_t cp = 0x900; cp < 0x980; ++cp) cps.push_back(cp);
+  const std::string zhe = "\xD0\x96", zhe_small = "\xD0\xB6", alpha = "\xCE\xB1", alef = "\xD8\xA7";
+  const std::string acute = "\xCC\x81", three = "\xE1\xB8\x81", nbsp = "\xC2\xA0", guil = "\xC2\xAB";
+  for (int mode = 0; mode < 8; ++mode) {
+    const normalize_options opts = mode_options(mode);
+    for (const char32_t cp : cps) {
+      const std::string c = utf8_of(cp);
+      const std::string contexts[] = {
+          c, "x" + c + "y", "X" + c, c + "Q", zhe + c + zhe_small, alpha + c + alpha, alef + c + alef,
+          c + acute, zhe + c + acute, zhe + c + three, "abc" + c + zhe + acute, zhe + nbsp + c + acute,
+          zhe + guil + c + three, c + "\xC4\xB0" + c, "I" + c + "\xCC\x87", c + c + c, "a " + c + " b, " + c + ".",
+          std::string(20, 'k') + c + std::string(20, 'm') + c + zhe + c,
+          zhe + zhe + zhe + zhe + zhe + zhe + zhe + zhe + c + zhe + zhe + zhe + zhe + zhe + zhe + zhe + zhe + " z",
+          c + "\xFF" + zhe, zhe + c + "\xE2\x82" + " ok"};
+      for (const auto& text : contexts) ASSERT_TRUE(same_as_reference(text, opts)) << "U+" << std::hex << static_cast<unsigned>(cp);
+    }
+  }
+}
+
+// Random texts over the scripts the in-place run serves and everything that interrupts it, long
+// enough for the 16-byte loop, in every mode.
+TEST(NormalizeReference, RandomMixedScriptTexts) {
+  std::vector<std::string> atoms = {
+      "a", "B", "z", "0", "7", " ", " ", " ", "  ", "\n", ",", ".", "-", "'", "(", "\"",
+      "\xE2\x80\x99", "\xE2\x80\x94", "\xE2\x80\x9C", "\xE2\x80\xA6", "\xC2\xA0", "\xC2\xAB", "\xC2\xBB",
+      "\xE2\x80\xAF", "\xC3\xA9", "\xC3\x89", "e\xCC\x81", "\xCC\x81", "\xC4\xB0", "\xC4\xB1", "I",
+      "\xC3\x9F", "\xEF\xAC\x81", "\xC2\xAD", "\xE2\x80\x8C", "\xE2\x80\x8D", "\xD9\x8E", "\xD9\x91",
+      "\xD8\xA7\xD9\x94", "\xE0\xA4\xA8\xE0\xA4\xBC", "\xE0\xA4\x95\xE0\xA5\x8D\xE0\xA4\xB7", "\xEF\xBC\xA1",
+      "\xFF", "\xC3", "\xE2\x82", "\xED\xA0\x80", "\xF0\x9F\x98\x80", "\xD0\x81", "\xD1\x91", "\xC2\xB2",
+      "\xC2\xBD", "\xCE\x90", "\xCF\x82", "\xD4\xB1", "\xD6\x87", "\xD7\xB0", "\xDB\x8C", "\xDF\x80"};
+  // Letters of the blocks, upper and lower case.
+  for (char32_t cp = 0x391; cp < 0x3CA; ++cp) atoms.push_back(utf8_of(cp));   // Greek
+  for (char32_t cp = 0x400; cp < 0x460; ++cp) atoms.push_back(utf8_of(cp));   // Cyrillic
+  for (char32_t cp = 0x5D0; cp < 0x5EB; ++cp) atoms.push_back(utf8_of(cp));   // Hebrew
+  for (char32_t cp = 0x621; cp < 0x64B; ++cp) atoms.push_back(utf8_of(cp));   // Arabic
+  for (char32_t cp = 0x660; cp < 0x66A; ++cp) atoms.push_back(utf8_of(cp));   // Arabic-Indic digits
+  for (char32_t cp = 0x905; cp < 0x940; ++cp) atoms.push_back(utf8_of(cp));   // Devanagari
+  std::mt19937_64 rng(2027);
+  for (int mode = 0; mode < 8; ++mode) {
+    const normalize_options opts = mode_options(mode);
+    for (int t = 0; t < 1500; ++t) {
+      std::string text;
+      const std::size_t len = rng() % (t % 10 == 0 ? 2000 : 120);
+      const std::size_t letters_from = 58;  // atoms before this index are the interrupting ones
+      for (std::size_t k = 0; k < len; ++k) {
+        const auto r = rng() % 100;
+        if (r < 12) text += ' ';
+        else if (r < 85) text += atoms[letters_from + rng() % (atoms.size() - letters_from)];
+        else text += atoms[rng() % letters_from];
+      }
+      ASSERT_TRUE(same_as_reference(text, opts)) << "mode " << mode << " trial " << t;
+    }
+  }
+}
+
+TEST(NormalizeReference, SeedsAndRealDataWhenPresent) {
+  namespace fs = std::filesystem;
+  const fs::path seeds(RETOLD_SEEDS_DIR);
+  std::vector<std::string> texts;
+  if (fs::exists(seeds / "corpus.jsonl")) texts.push_back(read_file(seeds / "corpus.jsonl"));
+  if (fs::exists(seeds / "unn_seed.txt")) texts.push_back(read_file(seeds / "unn_seed.txt"));
+  const fs::path counter = fs::path(RETOLD_DEFAULT_DATA_DIR) / "counter" / "COUNTER";
+  if (fs::is_directory(counter)) {
+    int files = 0;
+    for (const auto& entry : fs::directory_iterator(counter))
+      if (entry.path().extension() == ".xml" && files++ < 60) texts.push_back(read_file(entry.path()));
+  }
+  if (texts.empty()) GTEST_SKIP() << "no seed or real texts found";
+  for (int mode = 0; mode < 8; ++mode)
+    for (const auto& text : texts) ASSERT_TRUE(same_as_reference(text, mode_options(mode))) << "mode " << mode;
 }

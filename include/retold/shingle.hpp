@@ -16,7 +16,9 @@
 
 #include <retold/export.hpp>
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -43,5 +45,12 @@ RETOLD_API std::vector<std::uint64_t> shingle_hashes(std::string_view normalized
 /// Same, but APPENDS to `out` (not cleared), so a hot loop can reuse one vector's capacity.
 RETOLD_API void shingle_hashes(std::string_view normalized, const shingle_options& opts,
                                std::vector<std::uint64_t>& out);
+
+/// The number of distinct values in `hashes` (shingle hashes, or any uniformly distributed
+/// 64-bit hashes; other values are counted right too, only more slowly). Equal to the size of the
+/// set of values, as sort + unique gives it, without sorting or changing the input: a per-thread
+/// hash set, and a sort of a copy when crafted collisions make hashing slow, so the cost is
+/// O(n) expected and O(n log n) at worst. Thread-safe (each thread has its own set).
+RETOLD_API std::size_t count_distinct(std::span<const std::uint64_t> hashes);
 
 }  // namespace retold

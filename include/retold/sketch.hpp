@@ -72,9 +72,10 @@ struct doc_sketch {
 
 /// Builds the sketch of one document. `raw_text` is the text as received (numbers and capitals
 /// are read from it), `normalized` its normalize() output (words and bigrams), `title` the raw
-/// headline (may be empty), `shingle_count` the number of distinct shingles signed. Pure and
-/// thread-safe. Invalid UTF-8 in raw_text or title is skipped byte by byte (normalize() is the
-/// place that reports it).
+/// headline (may be empty), `shingle_count` the number of distinct shingles signed (count_distinct
+/// in shingle.hpp gives it). Pure and thread-safe: its working buffers are per thread and keep the
+/// capacity of the largest document the thread has seen (about 14 bytes per word). Invalid UTF-8
+/// in raw_text or title is skipped byte by byte (normalize() is the place that reports it).
 RETOLD_API doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, std::string_view title,
                                   std::uint32_t shingle_count, const sketch_options& opts = {});
 

@@ -4,7 +4,10 @@
 // single ASCII spaces -> shingles (shingle.hpp) -> MinHash (minhash.hpp). Normalization is
 // NFKC plus Unicode case folding (utf8proc), so "ﬁ", "ＦＩ" and "Fi" all become "fi", with
 // punctuation and symbols turned into token separators and digits kept. ASCII text takes a
-// table-driven fast path; utf8proc only sees words that contain non-ASCII bytes.
+// table-driven fast path, and so do the two-byte scripts (Latin-1 and Latin Extended, Greek,
+// Cyrillic, Armenian, Hebrew, Arabic, ...: a table built once from utf8proc); utf8proc itself only
+// sees words that hold anything else (combining marks, three- and four-byte characters, expanding
+// or dropped characters). Every path gives the bytes the general one would.
 //
 // All functions here are pure: they keep no state, allocate only their results and are safe to
 // call from any number of threads at once.

@@ -28,6 +28,18 @@ std::string readable_excerpt(std::string_view text, std::size_t max_bytes) {
   bool pending_space = false, cut = false;
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
+    // Plain ASCII outside spaces, the common case, is copied as it is (same result as below).
+    if (c > 0x20 && c < 0x7F) {
+      if (out.size() + pending_space + 1 > max_bytes) {
+        cut = true;
+        break;
+      }
+      if (pending_space) out += ' ';
+      pending_space = false;
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
     if (is_space(c)) {
       pending_space = !out.empty();
       ++i;

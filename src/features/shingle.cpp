@@ -9,6 +9,7 @@
 #include <retold/error.hpp>
 #include <retold/shingle.hpp>
 
+#include "features/detail/distinct.hpp"
 #include "features/detail/hash_mix.hpp"
 
 // Inline XXH3 (header-only mode of Debian's libxxhash-dev): no call per shingle.
@@ -194,6 +195,15 @@ void shingle_hashes(std::string_view normalized, const shingle_options& opts,
   throw error(errc::invalid_argument,
               "shingle_options.kind is not a shingle_kind: " +
                   std::to_string(static_cast<int>(opts.kind)));
+}
+
+std::size_t count_distinct(std::span<const std::uint64_t> hashes) {
+  thread_local detail::distinct_set<std::uint64_t> set;
+  std::size_t count = 0;
+  if (set.for_each_new(hashes.data(), hashes.size(), [&](std::uint64_t) { ++count; })) return count;
+  std::vector<std::uint64_t> sorted(hashes.begin(), hashes.end());  // crafted collisions: sort a copy
+  std::sort(sorted.begin(), sorted.end());
+  return static_cast<std::size_t>(std::unique(sorted.begin(), sorted.end()) - sorted.begin());
 }
 
 std::vector<std::uint64_t> shingle_hashes(std::string_view normalized, const shingle_options& opts) {

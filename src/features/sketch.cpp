@@ -4,10 +4,16 @@
 #include <retold/sketch.hpp>
 #include <retold/text.hpp>
 
+#include "features/detail/distinct.hpp"
 #include "features/detail/hash_mix.hpp"
 
 #include <utf8proc.h>
+#define XXH_INLINE_ALL  // short inputs dominate: let the compiler inline XXH3
 #include <xxhash.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <string>
@@ -19,34 +25,80 @@ constexpr std::uint64_t number_seed = 0x6e756d6265727321ULL;
 constexpr std::uint64_t bigram_mix = 0x9E3779B97F4A7C15ULL;
 constexpr std::uint64_t trigram_mix = 0xC2B2AE3D27D4EB4FULL;
 
-// Sorts `v` and drops repeated values; returns how many distinct values there are.
-std::size_t sort_unique(std::vector<std::uint32_t>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-  return v.size();
+// The sketch word hash, inlined (the exported sketch_word_hash() is this function).
+inline std::uint32_t word_hash(const char* p, std::size_t n, std::uint64_t seed) noexcept {
+  return static_cast<std::uint32_t>(XXH3_64bits_withSeed(p, n, seed) >> 32);
 }
 
-// Leaves in `v` its `k` smallest distinct values, sorted (all of them when it has fewer). Selects
-// before sorting: a news text has hundreds of bigrams and trigrams and keeps 64, so sorting only
-// the smallest few (widening the window when repeats fill it) costs a fraction of a full sort.
-void bottom_k_distinct(std::vector<std::uint32_t>& v, std::size_t k) {
-  if (k == 0) {
-    v.clear();
-    return;
-  }
-  for (std::size_t m = 2 * k; m < v.size(); m *= 2) {
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m - 1), v.end());
-    // The first m elements are the m smallest (as a multiset); when they hold k distinct values,
-    // those are the k smallest distinct values of all of v.
-    std::sort(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m));
-    const auto end = std::unique(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(m));
-    if (static_cast<std::size_t>(end - v.begin()) >= k) {
-      v.resize(k);
-      return;
+// Per-thread buffers: a sketch is made per document in a hot loop, so the value lists and the
+// hash set keep their capacity between calls instead of growing from empty each time.
+struct scratch {
+  std::vector<std::uint32_t> words;     // word hashes in text order
+  std::vector<std::uint32_t> distinct;  // distinct word hashes, first-occurrence order
+  detail::distinct_set<std::uint32_t> set;
+  std::vector<std::uint32_t> pick;      // values below the selection threshold
+  std::vector<std::uint32_t> numbers, names, title;
+  std::vector<std::uint32_t> values;    // the parts one after another
+  std::string digits, folded, title_norm;
+};
+thread_local scratch tl_scratch;
+
+// Room for n values at v.data() (grows, never shrinks, so a reused buffer is not refilled).
+inline std::uint32_t* room(std::vector<std::uint32_t>& v, std::size_t n) {
+  if (v.size() < n) v.resize(std::max(n, 2 * v.size()));
+  return v.data();
+}
+
+// Appends to `out` the `k` smallest distinct values of value(0) .. value(n - 1), sorted ascending
+// (all of them when there are fewer); returns how many it appended. Sketch values are uniform
+// 32-bit hashes, so one pass keeps only the values below a threshold that about 1.5k + 16 of them
+// fall under, and only those are sorted: a news text has hundreds of bigrams and keeps 64. When
+// repeats leave fewer than k distinct values below the threshold, it grows and the pass runs
+// again (value() is called again, so it must be pure); the values below it are always all the
+// smallest ones, so the result is exactly the k smallest. A threshold of 2^32 keeps everything,
+// so the loop ends whatever the values are.
+template <class Value>
+std::size_t bottom_k_distinct(std::size_t n, std::size_t k, Value&& value, std::vector<std::uint32_t>& pick,
+                              std::vector<std::uint32_t>& out) {
+  if (k == 0 || n == 0) return 0;
+  constexpr std::uint64_t all = std::uint64_t{1} << 32;
+  std::uint64_t t = n <= 2 * k + 16 ? all : std::max<std::uint64_t>(1, ((k + k / 2 + 16) << 32) / n);
+  std::uint32_t* buf = room(pick, n);
+  std::size_t m = 0;
+  for (;;) {
+    m = 0;
+    if (t >= all) {
+      for (std::size_t i = 0; i < n; ++i) buf[i] = value(i);
+      m = n;
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {  // branch-free compaction
+        const std::uint32_t x = value(i);
+        buf[m] = x;
+        m += x < t;
+      }
     }
+    std::sort(buf, buf + m);
+    m = static_cast<std::size_t>(std::unique(buf, buf + m) - buf);
+    if (m >= k || t >= all) break;
+    // Too many repeats below t: grow it by what was missing (at least twice), towards 2^32.
+    const std::uint64_t grow = m == 0 ? 4 : std::max<std::uint64_t>(2, (2 * k + m - 1) / m);
+    t = t > all / grow ? all : t * grow;
   }
-  sort_unique(v);
-  if (v.size() > k) v.resize(k);
+  m = std::min(m, k);
+  out.insert(out.end(), buf, buf + m);
+  return m;
+}
+
+// The distinct values of v[0 .. n), at out.data(); returns their number. A hash set
+// (detail::distinct_set) instead of a sort; when crafted collisions make it give up, a sort.
+std::size_t distinct_values(const std::uint32_t* v, std::size_t n, detail::distinct_set<std::uint32_t>& set,
+                            std::vector<std::uint32_t>& out) {
+  std::uint32_t* const o = room(out, n);
+  std::size_t m = 0;
+  if (set.for_each_new(v, n, [&](std::uint32_t x) { o[m++] = x; })) return m;
+  std::copy(v, v + n, o);
+  std::sort(o, o + n);
+  return static_cast<std::size_t>(std::unique(o, o + n) - o);
 }
 
 // The ASCII digit of a decimal digit code point of the common scripts, or -1.
@@ -60,9 +112,9 @@ int digit_value(utf8proc_int32_t cp) noexcept {
   return -1;
 }
 
-enum class cp_class { other, upper, lower, caseless, mark, digit };
+enum class cp_class : std::uint8_t { other, upper, lower, caseless, mark, digit };
 
-cp_class classify(utf8proc_int32_t cp) noexcept {
+cp_class classify_general(utf8proc_int32_t cp) noexcept {
   if (cp < 0x80) {
     if (cp >= 'A' && cp <= 'Z') return cp_class::upper;
     if (cp >= 'a' && cp <= 'z') return cp_class::lower;
@@ -84,19 +136,43 @@ cp_class classify(utf8proc_int32_t cp) noexcept {
   }
 }
 
-// Numbers and name candidates of the raw text.
+// classify_general() of every code point below U+0800 (ASCII and the two-byte scripts: Latin,
+// Greek, Cyrillic, Armenian, Hebrew, Arabic, Syriac, Thaana, N'Ko), built once from it.
+struct class_table {
+  cp_class c[0x800];
+  class_table() {
+    for (utf8proc_int32_t cp = 0; cp < 0x800; ++cp) c[cp] = classify_general(cp);
+  }
+};
+const class_table& classes() {
+  static const class_table t;  // thread-safe initialisation
+  return t;
+}
+
+inline cp_class classify(utf8proc_int32_t cp, const class_table& t) noexcept {
+  return cp < 0x800 ? t.c[cp] : classify_general(cp);
+}
+
+inline bool is_ascii_letter(unsigned char b) noexcept { return static_cast<unsigned char>((b | 0x20) - 'a') < 26; }
+
+// Numbers and name candidates of the raw text. ASCII letters after the first of a word change no
+// state (the number before the word was ended by the first), so a run of them is skipped at once;
+// two-byte code points are classified by table; the rest go through utf8proc.
 void scan_raw(std::string_view raw, std::uint64_t seed, std::vector<std::uint32_t>& numbers,
-              std::vector<std::uint32_t>& names) {
+              std::vector<std::uint32_t>& names, scratch& s) {
+  const class_table& table = classes();
   const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(raw.data());
-  const auto n = static_cast<utf8proc_ssize_t>(raw.size());
-  utf8proc_ssize_t i = 0;
-  std::string digits;       // the number being read
+  const std::size_t n = raw.size();
+  std::size_t i = 0;
+  std::string& digits = s.digits;  // the number being read
+  digits.clear();
   bool after_digit = false; // last code point was a digit (a separator may follow)
   char pending_sep = 0;     // '.' or ',' right after a digit
   std::size_t word_begin = 0;
   bool in_word = false;
   bool word_is_name = false;
-  std::string folded;
+  bool word_ascii = true;   // the word has only ASCII bytes
+  std::string& folded = s.folded;
   auto end_number = [&] {
     if (!digits.empty()) {
       numbers.push_back(static_cast<std::uint32_t>(XXH3_64bits_withSeed(digits.data(), digits.size(), number_seed) >> 32));
@@ -108,64 +184,133 @@ void scan_raw(std::string_view raw, std::uint64_t seed, std::vector<std::uint32_
   auto end_word = [&](std::size_t end) {
     if (in_word && word_is_name) {
       const std::string_view w = raw.substr(word_begin, end - word_begin);
-      bool ascii = true;
-      for (char ch : w) ascii &= static_cast<unsigned char>(ch) < 0x80;
-      if (ascii) {  // ASCII letters only (the scanner split at everything else): normalize() lower-cases
-        folded.assign(w);
-        for (char& ch : folded) ch = (ch >= 'A' && ch <= 'Z') ? static_cast<char>(ch - 'A' + 'a') : ch;
+      if (word_ascii) {  // ASCII letters only (the scanner split at everything else): normalize() lower-cases
+        char buf[64];
+        if (w.size() <= sizeof buf) {
+          for (std::size_t k = 0; k < w.size(); ++k) buf[k] = static_cast<char>(w[k] | 0x20);
+          names.push_back(word_hash(buf, w.size(), seed));
+        } else {
+          folded.assign(w);
+          for (char& ch : folded) ch = static_cast<char>(ch | 0x20);
+          names.push_back(word_hash(folded.data(), folded.size(), seed));
+        }
       } else {
         try {
-          folded = normalize(w);
+          normalize_into(w, folded);
         } catch (const error&) {
           folded.clear();
         }
-      }
-      // normalize() may split a word (it folds what the scanner kept); each piece is a name.
-      std::size_t b = 0;
-      while (b < folded.size()) {
-        std::size_t e = folded.find(' ', b);
-        if (e == std::string::npos) e = folded.size();
-        if (e > b) names.push_back(sketch_word_hash(std::string_view(folded).substr(b, e - b), seed));
-        b = e + 1;
+        // normalize() may split a word (it folds what the scanner kept); each piece is a name.
+        std::size_t b = 0;
+        while (b < folded.size()) {
+          std::size_t e = folded.find(' ', b);
+          if (e == std::string::npos) e = folded.size();
+          if (e > b) names.push_back(word_hash(folded.data() + b, e - b, seed));
+          b = e + 1;
+        }
       }
     }
     in_word = false;
     word_is_name = false;
   };
+  auto letter = [&](cp_class c, std::size_t at) {
+    end_number();
+    if (!in_word) {
+      in_word = true;
+      word_begin = at;
+      word_is_name = c == cp_class::upper || c == cp_class::caseless;
+      word_ascii = true;
+    }
+  };
   while (i < n) {
-    utf8proc_int32_t cp = -1;
-    utf8proc_ssize_t len = 1;
-    if (p[i] < 0x80) {
-      cp = p[i];
-    } else {
-      len = utf8proc_iterate(p + i, n - i, &cp);
-      if (len <= 0) {  // invalid byte: a separator
-        end_number();
-        end_word(static_cast<std::size_t>(i));
-        i += 1;
+#if defined(__SSE2__)
+    // Sixteen bytes of lower-case ASCII words and ASCII separators, outside a name and a number,
+    // change nothing but whether a (not name) word is open at their end: skipped in one step.
+    if (!word_is_name && digits.empty() && !after_digit && pending_sep == 0 && i + 16 <= n) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      const auto in = [](__m128i x, char lo, char hi) {
+        return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+      };
+      const unsigned stop = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(in(v, 'A', 'Z'), in(v, '0', '9'))) |
+                                                  _mm_movemask_epi8(v));  // upper case, digits, non-ASCII
+      if (stop == 0) {
+        const unsigned letters = static_cast<unsigned>(_mm_movemask_epi8(in(v, 'a', 'z')));
+        if (letters >> 15) {
+          if (letters != 0xFFFFu || !in_word) word_ascii = true;  // a word (not a name) begins in the block
+          in_word = true;
+        } else {
+          in_word = false;
+        }
+        i += 16;
         continue;
       }
     }
-    const cp_class c = classify(cp);
+#endif
+    const unsigned b = p[i];
+    if (b < 0x80) {
+      const cp_class c = table.c[b];
+      if (c == cp_class::upper || c == cp_class::lower) {
+        letter(c, i);
+        ++i;
+#if defined(__SSE2__)
+        while (i + 16 <= n) {
+          const __m128i v = _mm_or_si128(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), _mm_set1_epi8(0x20));
+          const __m128i in = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('a' - 1)), _mm_cmplt_epi8(v, _mm_set1_epi8('z' + 1)));
+          const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(in));
+          if (m != 0xFFFFu) {
+            i += static_cast<std::size_t>(__builtin_ctz(~m));
+            break;
+          }
+          i += 16;
+        }
+        if (i + 16 > n)
+#endif
+          while (i < n && is_ascii_letter(p[i])) ++i;
+        continue;
+      }
+      if (c == cp_class::digit) {
+        end_word(i);
+        pending_sep = 0;
+        digits.push_back(static_cast<char>(b));
+        after_digit = true;
+      } else if ((b == '.' || b == ',') && after_digit && pending_sep == 0) {
+        pending_sep = static_cast<char>(b);  // kept only when a digit follows
+        after_digit = false;
+      } else {
+        end_number();
+        end_word(i);
+      }
+      ++i;
+      continue;
+    }
+    utf8proc_int32_t cp = -1;
+    std::size_t len = 2;
+    if (b >= 0xC2 && b <= 0xDF && i + 1 < n && (p[i + 1] & 0xC0) == 0x80) {
+      cp = static_cast<utf8proc_int32_t>(((b & 0x1F) << 6) | (p[i + 1] & 0x3F));
+    } else {
+      const utf8proc_ssize_t l = utf8proc_iterate(p + i, static_cast<utf8proc_ssize_t>(n - i), &cp);
+      if (l <= 0) {  // invalid byte: a separator
+        end_number();
+        end_word(i);
+        i += 1;
+        continue;
+      }
+      len = static_cast<std::size_t>(l);
+    }
+    const cp_class c = classify(cp, table);
     if (c == cp_class::digit) {
-      end_word(static_cast<std::size_t>(i));
+      end_word(i);
       pending_sep = 0;
       digits.push_back(static_cast<char>('0' + digit_value(cp)));
       after_digit = true;
-    } else if ((cp == '.' || cp == ',') && after_digit && pending_sep == 0) {
-      pending_sep = static_cast<char>(cp);  // kept only when a digit follows
-      after_digit = false;
+    } else if (c == cp_class::upper || c == cp_class::lower || c == cp_class::caseless ||
+               (c == cp_class::mark && in_word)) {
+      letter(c, i);
+      word_ascii = false;
     } else {
       end_number();
-      if (c == cp_class::upper || c == cp_class::lower || c == cp_class::caseless || (c == cp_class::mark && in_word)) {
-        if (!in_word) {
-          in_word = true;
-          word_begin = static_cast<std::size_t>(i);
-          word_is_name = c == cp_class::upper || c == cp_class::caseless;
-        }
-      } else {
-        end_word(static_cast<std::size_t>(i));
-      }
+      end_word(i);
     }
     i += len;
   }
@@ -173,13 +318,28 @@ void scan_raw(std::string_view raw, std::uint64_t seed, std::vector<std::uint32_
   end_word(raw.size());
 }
 
+// Offset of the next ' ' at or after pos, or len.
+inline std::size_t find_space(const char* p, std::size_t pos, std::size_t len) noexcept {
+#if defined(__SSE2__)
+  while (pos + 16 <= len) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + pos));
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))));
+    if (m != 0) return pos + static_cast<std::size_t>(__builtin_ctz(m));
+    pos += 16;
+  }
+#endif
+  while (pos < len && p[pos] != ' ') ++pos;
+  return pos;
+}
+
 template <class F>
 void for_each_token(std::string_view normalized, F&& f) {
+  const char* p = normalized.data();
+  const std::size_t n = normalized.size();
   std::size_t b = 0;
-  while (b < normalized.size()) {
-    std::size_t e = normalized.find(' ', b);
-    if (e == std::string_view::npos) e = normalized.size();
-    if (e > b) f(normalized.substr(b, e - b));
+  while (b < n) {
+    const std::size_t e = find_space(p, b, n);
+    if (e > b) f(p + b, e - b);
     b = e + 1;
   }
 }
@@ -200,10 +360,6 @@ void validate(const sketch_options& o) {
   check(o.trigrams, "trigrams");
 }
 
-std::uint32_t sketch_word_hash(std::string_view w, std::uint64_t seed) noexcept {
-  return static_cast<std::uint32_t>(XXH3_64bits_withSeed(w.data(), w.size(), seed) >> 32);
-}
-
 std::span<const std::uint32_t> doc_sketch::part(sketch_part p) const noexcept {
   std::size_t off = 0;
   const auto k = static_cast<std::size_t>(p);
@@ -216,49 +372,51 @@ doc_sketch make_sketch(std::string_view raw_text, std::string_view normalized, s
                        std::uint32_t shingle_count, const sketch_options& opts) {
   doc_sketch s;
   s.shingles = shingle_count;
-  std::vector<std::uint32_t> words, bigrams, numbers, names, title_words, trigrams;
-  std::uint32_t prev = 0, prev2 = 0;
-  std::size_t seen = 0;
-  for_each_token(normalized, [&](std::string_view tok) {
-    const std::uint32_t h = sketch_word_hash(tok, opts.seed);
-    words.push_back(h);
-    if (seen >= 1)
-      bigrams.push_back(static_cast<std::uint32_t>(
-          detail::fmix64((std::uint64_t{prev} << 32 | h) ^ (opts.seed * bigram_mix)) >> 32));
-    if (seen >= 2)
-      trigrams.push_back(static_cast<std::uint32_t>(
-          detail::fmix64(detail::fmix64((std::uint64_t{prev2} << 32 | prev) ^ (opts.seed * trigram_mix)) ^ h) >> 32));
-    prev2 = prev;
-    prev = h;
-    ++seen;
-  });
-  s.words = static_cast<std::uint32_t>(sort_unique(words));  // the count, and the part sorted
-  scan_raw(raw_text, opts.seed, numbers, names);
+  scratch& sc = tl_scratch;
+  const std::uint64_t seed = opts.seed;
+  // Word hashes in text order (tokens are separated by single spaces: at most size / 2 + 1).
+  std::uint32_t* const words = room(sc.words, normalized.size() / 2 + 1);
+  std::size_t nw = 0;
+  for_each_token(normalized, [&](const char* tok, std::size_t len) { words[nw++] = word_hash(tok, len, seed); });
+  const std::size_t nd = distinct_values(words, nw, sc.set, sc.distinct);
+  s.words = static_cast<std::uint32_t>(nd);
+  sc.numbers.clear();
+  sc.names.clear();
+  scan_raw(raw_text, seed, sc.numbers, sc.names, sc);
+  sc.title.clear();
   if (!title.empty()) {
-    std::string t;
     try {
-      t = normalize(title, normalize_options{.replace_invalid_utf8 = true});
+      normalize_into(title, sc.title_norm, normalize_options{.replace_invalid_utf8 = true});
     } catch (const error&) {
-      t.clear();
+      sc.title_norm.clear();
     }
-    for_each_token(t, [&](std::string_view tok) { title_words.push_back(sketch_word_hash(tok, opts.seed)); });
+    for_each_token(sc.title_norm, [&](const char* tok, std::size_t len) { sc.title.push_back(word_hash(tok, len, seed)); });
   }
-  std::vector<std::uint32_t>* parts[sketch_parts] = {&words, &bigrams, &numbers, &names, &title_words, &trigrams};
-  const std::uint32_t caps[sketch_parts] = {opts.words,  opts.bigrams,     opts.numbers,
-                                            opts.names,  opts.title_words, opts.trigrams};
-  std::size_t total = 0;
-  for (std::size_t k = 0; k < sketch_parts; ++k) {  // each part: its caps[k] smallest distinct values
-    if (parts[k] != &words) bottom_k_distinct(*parts[k], caps[k]);
-    if (parts[k]->size() > caps[k]) parts[k]->resize(caps[k]);
-    total += parts[k]->size();
-  }
-  s.values.reserve(total);
-  for (std::size_t k = 0; k < sketch_parts; ++k) {
-    s.counts[k] = static_cast<std::uint8_t>(parts[k]->size());
-    s.values.insert(s.values.end(), parts[k]->begin(), parts[k]->end());
-  }
+  // Each part: its cap's smallest distinct values, sorted, in storage order.
+  const std::uint64_t bigram_key = seed * bigram_mix, trigram_key = seed * trigram_mix;
+  const auto bigram = [&](std::size_t i) {  // of words i, i + 1
+    return static_cast<std::uint32_t>(detail::fmix64((std::uint64_t{words[i]} << 32 | words[i + 1]) ^ bigram_key) >> 32);
+  };
+  const auto trigram = [&](std::size_t i) {  // of words i, i + 1, i + 2
+    return static_cast<std::uint32_t>(
+        detail::fmix64(detail::fmix64((std::uint64_t{words[i]} << 32 | words[i + 1]) ^ trigram_key) ^ words[i + 2]) >> 32);
+  };
+  const auto of = [](const std::vector<std::uint32_t>& v) { return [&v](std::size_t i) { return v[i]; }; };
+  std::vector<std::uint32_t>& values = sc.values;
+  values.clear();
+  const auto put = [&](sketch_part part, std::size_t n) { s.counts[static_cast<std::size_t>(part)] = static_cast<std::uint8_t>(n); };
+  const std::uint32_t* const distinct = sc.distinct.data();
+  put(sketch_part::words, bottom_k_distinct(nd, opts.words, [distinct](std::size_t i) { return distinct[i]; }, sc.pick, values));
+  put(sketch_part::bigrams, bottom_k_distinct(nw >= 2 ? nw - 1 : 0, opts.bigrams, bigram, sc.pick, values));
+  put(sketch_part::numbers, bottom_k_distinct(sc.numbers.size(), opts.numbers, of(sc.numbers), sc.pick, values));
+  put(sketch_part::names, bottom_k_distinct(sc.names.size(), opts.names, of(sc.names), sc.pick, values));
+  put(sketch_part::title, bottom_k_distinct(sc.title.size(), opts.title_words, of(sc.title), sc.pick, values));
+  put(sketch_part::trigrams, bottom_k_distinct(nw >= 3 ? nw - 2 : 0, opts.trigrams, trigram, sc.pick, values));
+  s.values.assign(values.begin(), values.end());  // capacity == size, as memory_bytes() counts it
   return s;
 }
+
+std::uint32_t sketch_word_hash(std::string_view w, std::uint64_t seed) noexcept { return word_hash(w.data(), w.size(), seed); }
 
 void serialize_sketch(const doc_sketch& s, std::vector<std::uint8_t>& out) {
   auto u32 = [&](std::uint32_t v) {

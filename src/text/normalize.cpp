@@ -151,10 +151,20 @@ struct two_byte_entry {
   enum kind_t : std::uint8_t { general = 0, keep, punct, space, drop };
   kind_t kind = general;
   std::uint8_t nbytes = 0;  // UTF-8 length of the mapped code points (keep / punct)
+  // The main loop may write this entry in place without looking at the rest of the word: a word
+  // character (keep, or punct when punctuation is kept) whose mapping is two bytes long, as its
+  // input is. [fold_punctuation]. Such a word's output since its last space has as many bytes as
+  // its input, which is what lets a later code point of the word that needs the general path find
+  // where the word began and redo it whole.
+  bool in_place[2] = {false, false};
   char bytes[8] = {};       // the mapped code points, UTF-8 encoded: stored with one 8-byte copy
 };
 struct two_byte_table {
   two_byte_entry e[2][0x800];  // [casefold][code point]
+  // The in-place entries packed for the main loop: the two output bytes in the low half, bit 16
+  // set when the entry is in place. [casefold][fold_punctuation][code point]; zero below U+0080
+  // (the overlong C0 / C1 leads) and for everything else.
+  std::uint32_t packed[2][2][0x800] = {};
   two_byte_table();
 };
 
@@ -208,6 +218,12 @@ two_byte_table::two_byte_table() {
       }
       t.kind = kind;
       t.nbytes = static_cast<std::uint8_t>(nbytes);
+      t.in_place[1] = kind == two_byte_entry::keep && nbytes == 2;
+      t.in_place[0] = (kind == two_byte_entry::keep || kind == two_byte_entry::punct) && nbytes == 2;
+      for (int fp = 0; fp < 2; ++fp)
+        if (t.in_place[fp])
+          packed[fold][fp][cp] = 0x10000u | static_cast<unsigned char>(t.bytes[0]) |
+                                 (static_cast<std::uint32_t>(static_cast<unsigned char>(t.bytes[1])) << 8);
     }
   }
 }
@@ -393,7 +409,47 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
     prev = word;
     ++i;
   };
-  // p[i] is not ASCII.
+  // p[i] is not ASCII. Two-byte code points whose table entry is in place (most Cyrillic, Greek,
+  // Hebrew and Arabic letters) are written here, one after another with the ASCII bytes between
+  // them, without the per-word dispatch below; anything else goes to non_ascii().
+  const std::uint32_t* const two = two_byte().packed[opts.casefold ? 1 : 0][opts.fold_punctuation ? 1 : 0];
+  auto two_byte_run = [&] {
+    // Locals, not the captured cursors: stores through `o` (a char pointer) could alias those, so
+    // the compiler would reload them after every byte.
+    std::size_t r = i, wr = w;
+    bool open = prev;
+    char* const dst = o;
+    std::size_t last = r;  // end of the last two-byte code point written
+    while (r + 1 < n) {
+      const unsigned c = p[r];
+      if (c < 0x80) {
+        const unsigned char v = table[c];
+        const bool word = v != 0;
+        // A separator well past the last two-byte code point: the text is back to ASCII words
+        // (an accented word in English copy), which the 16-byte loop takes faster.
+        if (!word && r - last > 8) break;
+        dst[wr] = static_cast<char>(word ? v : ' ');
+        wr += static_cast<std::size_t>(word || open);
+        open = word;
+        ++r;
+        continue;
+      }
+      // A lead byte 110xxxxx and a continuation byte 10xxxxxx, read as one little-endian pair.
+      const unsigned x = c | (static_cast<unsigned>(p[r + 1]) << 8);
+      if ((x & 0xC0E0u) != 0x80C0u) break;
+      const std::uint32_t t = two[((x & 0x1Fu) << 6) | ((x >> 8) & 0x3Fu)];
+      if (t == 0) break;
+      dst[wr] = static_cast<char>(t & 0xFF);
+      dst[wr + 1] = static_cast<char>((t >> 8) & 0xFF);
+      wr += 2;
+      open = true;
+      r += 2;
+      last = r;
+    }
+    i = r;
+    w = wr;
+    prev = open;
+  };
   auto non_ascii = [&] {
     if (const std::size_t sl = common_separator(p + i, n - i, opts.fold_punctuation)) {
       o[w] = ' ';
@@ -421,6 +477,12 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
     if (out.size() - w < n - i + 16) out.resize(w + (n - i) + 16);
     o = out.data();
   };
+  // At a non-ASCII byte: the in-place run first, then, if it stopped at a code point it cannot
+  // write, the general dispatch.
+  auto non_ascii_run = [&] {
+    two_byte_run();
+    if (i < n && p[i] >= 0x80) non_ascii();
+  };
 
 #if defined(__SSE2__)
   // Sixteen ASCII bytes at a time: classify and case-fold with SSE2, then copy the kept runs.
@@ -432,7 +494,7 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
     if (high != 0) {
       const std::size_t stop = i + static_cast<std::size_t>(__builtin_ctz(high));
       while (i < stop) ascii_byte(table[p[i]]);
-      non_ascii();
+      non_ascii_run();
       continue;
     }
     const auto in = [&](char lo, char hi) {
@@ -474,7 +536,7 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
   while (i < n) {
     const unsigned char v = table[p[i]];
     if (v == k_non_ascii) [[unlikely]] {
-      non_ascii();
+      non_ascii_run();
       continue;
     }
     ascii_byte(v);
