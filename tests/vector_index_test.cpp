@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <set>
+#include <string>
 
 namespace {
 
@@ -481,6 +483,235 @@ TEST(VectorIndex, RestoreRefusesMisuseAndBadTrainings) {
   flat.add_batch({keys.data(), 100}, {x.data(), 100 * dim});
   restored.restore(flat.training(), {keys.data(), 100}, {x.data(), 100 * dim});
   expect_same_answers(flat, restored, x, 50, "flat");
+}
+
+}  // namespace
+
+namespace {
+
+// Caller rows for an index that keeps none (vector_index(options, source)): key k is row k of x.
+struct rows_of final : retold::vector_row_source {
+  const std::vector<float>* x;
+  explicit rows_of(const std::vector<float>& v) : x(&v) {}
+  const float* row(std::uint64_t key) const noexcept override { return x->data() + key * dim; }
+};
+
+std::vector<std::uint64_t> iota_keys(std::size_t from, std::size_t to) {
+  std::vector<std::uint64_t> k;
+  for (std::size_t i = from; i < to; ++i) k.push_back(i);
+  return k;
+}
+
+void expect_identical(const vector_index& a, const vector_index& b, const std::vector<float>& x, std::size_t queries,
+                      const std::string& what) {
+  std::vector<float> q(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(queries * dim));
+  EXPECT_EQ(a.search_batch(q, 8, 2), b.search_batch(q, 8, 1)) << what;
+  for (std::size_t i = 0; i < queries; i += 37) EXPECT_EQ(a.range_search(row(x, i), 0.5f), b.range_search(row(x, i), 0.5f)) << what;
+}
+
+TEST(VectorIndexCallerRows, AnswersLikeAnIndexWithItsOwnCopies) {
+  const std::size_t n = 3000;
+  const auto x = grouped(n, 61);
+  const rows_of src(x);
+  for (auto kind : {vector_index_kind::flat, vector_index_kind::automatic}) {
+    auto o = opts(kind);
+    o.ivf_min_size = 500;  // IVF at 500, retrained at 2000
+    o.nprobe = 4;
+    vector_index own(o), ext(o, src);
+    EXPECT_TRUE(ext.reads_caller_rows());
+    EXPECT_FALSE(own.reads_caller_rows());
+    const auto keys = iota_keys(0, n);
+    for (std::size_t done = 0; done < n; done += 250) {
+      own.add_batch({keys.data() + done, 250}, {x.data() + done * dim, 250 * dim});
+      ext.add_stored({keys.data() + done, 250}, 2);
+    }
+    ASSERT_EQ(ext.size(), n);
+    ASSERT_EQ(ext.active_kind(), own.active_kind());
+    ASSERT_EQ(ext.active_nlist(), own.active_nlist());
+    if (kind != vector_index_kind::flat) ASSERT_EQ(ext.training().trained_at, 2000u);
+    // The rows of `grouped` are unit-norm already; the own index renormalizes its copies, which
+    // may move a last bit, so answers are compared by key with cosines within float rounding.
+    std::size_t same = 0, queries = 0;
+    for (std::size_t i = 0; i < n; i += 7, ++queries) {
+      const auto a = own.search(row(x, i), 5), b = ext.search(row(x, i), 5);
+      ASSERT_EQ(a.size(), b.size());
+      same += keys_of(a) == keys_of(b);
+      for (const auto& m : b) EXPECT_NEAR(m.cosine, dot(row(x, i), row(x, m.key)), 1e-5f);
+      if (kind == vector_index_kind::flat) EXPECT_EQ(b.front().key, i);  // exact: itself first
+    }
+    EXPECT_GE(same, queries * 99 / 100) << static_cast<int>(kind);
+    // The near-duplicates of each group come back from a range search.
+    for (std::size_t i = 0; i < n; i += 101)
+      for (std::size_t g = i / 4 * 4; g < i / 4 * 4 + 4; ++g)
+        if (dot(row(x, i), row(x, g)) > 0.8f && kind == vector_index_kind::flat) {
+          const auto r = keys_of(ext.range_search(row(x, i), 0.8f));
+          EXPECT_NE(std::find(r.begin(), r.end(), g), r.end());
+        }
+    EXPECT_LT(ext.memory_bytes(), own.memory_bytes() / 2);
+  }
+}
+
+TEST(VectorIndexCallerRows, RemovesRestoresAndRefusesMisuse) {
+  const std::size_t n = 1200;
+  const auto x = grouped(n, 67);
+  const rows_of src(x);
+  auto o = opts(vector_index_kind::automatic);
+  o.ivf_min_size = 400;
+  using retold::errc;
+  vector_index ext(o, src);
+  const auto keys = iota_keys(0, n);
+  ext.add_stored(keys);
+  ASSERT_EQ(ext.active_kind(), vector_index_kind::ivf);
+  for (std::size_t k = 0; k < n; k += 3) EXPECT_TRUE(ext.remove(k));
+  EXPECT_FALSE(ext.remove(0));
+  EXPECT_EQ(ext.remove_batch(std::vector<std::uint64_t>{0, 1, 2}), 2u);
+  EXPECT_EQ(ext.size(), n - n / 3 - 2);
+  for (std::size_t i = 0; i < n; i += 11)
+    for (const auto& m : ext.search(row(x, i), 10)) {
+      EXPECT_NE(m.key % 3, 0u);
+      EXPECT_GT(m.key, 2u);
+    }
+  // Flat removal moves the last key into the hole.
+  vector_index flat(opts(vector_index_kind::flat), src);
+  flat.add_stored(iota_keys(0, 10));
+  EXPECT_TRUE(flat.remove(3));
+  EXPECT_FALSE(flat.contains(3));
+  EXPECT_EQ(flat.search(row(x, 9), 1).front().key, 9u);
+  EXPECT_EQ(flat.search(row(x, 3), 9).size(), 9u);
+
+  // restore() from the training: the same answers.
+  vector_index restored(o, src);
+  std::vector<std::uint64_t> live;
+  for (std::size_t k = 3; k < n; ++k)
+    if (k % 3) live.push_back(k);
+  restored.restore(ext.training(), live, {});
+  expect_identical(ext, restored, x, 300, "restored");
+
+  // Misuse.
+  EXPECT_EQ(code_of([&] { ext.add(5000, row(x, 1)); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { ext.add_batch(std::vector<std::uint64_t>{5000}, row(x, 1)); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { ext.add_stored(std::vector<std::uint64_t>{4}); }), errc::duplicate_id);
+  EXPECT_EQ(code_of([&] { ext.add_stored(std::vector<std::uint64_t>{UINT64_MAX}); }), errc::invalid_argument);
+  vector_index own(o);
+  EXPECT_EQ(code_of([&] { own.add_stored(std::vector<std::uint64_t>{1}); }), errc::invalid_argument);
+  auto sq = o;
+  sq.scalar_quantization = true;
+  EXPECT_EQ(code_of([&] { vector_index bad(sq, src); }), errc::invalid_argument);
+  vector_index empty(o, src);
+  EXPECT_EQ(code_of([&] { empty.restore(ext.training(), live, {x.data(), live.size() * dim}); }), errc::invalid_argument);
+  std::vector<float> with_nan = x;
+  with_nan[7 * dim + 3] = std::nanf("");
+  const rows_of nan_src(with_nan);
+  vector_index nan_ext(o, nan_src);
+  EXPECT_EQ(code_of([&] { nan_ext.add_stored(iota_keys(0, 10)); }), errc::invalid_argument);
+  EXPECT_EQ(nan_ext.size(), 0u);
+  // train(): what it refuses.
+  EXPECT_EQ(code_of([&] { (void)vector_index::train(o, src, {}, 10); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)vector_index::train(o, src, keys, 10); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)vector_index::train(opts(vector_index_kind::flat), src, keys, n); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { (void)vector_index::train(o, src, std::vector<std::uint64_t>{1, 1}, 10); }), errc::duplicate_id);
+}
+
+TEST(VectorIndexCallerRows, TrainingIsAFunctionOfTheKeysAndSize) {
+  const auto x = grouped(2000, 71);
+  const rows_of src(x);
+  auto o = opts(vector_index_kind::automatic);
+  auto keys = iota_keys(0, 1500);
+  const auto a = vector_index::train(o, src, keys, 2000, 1);
+  std::reverse(keys.begin(), keys.end());
+  const auto b = vector_index::train(o, src, keys, 2000, 2);
+  EXPECT_EQ(a.centroids, b.centroids);  // key order, whatever the order given or the threads
+  EXPECT_EQ(a.trained_at, 2000u);
+  EXPECT_EQ(a.centroids.size(), 125u * dim);  // 4 sqrt(2000), at most 16 vectors per cell: 125
+  o.nlist = 20;
+  EXPECT_EQ(vector_index::train(o, src, keys, 2000).centroids.size(), 20u * dim);
+}
+
+TEST(VectorIndexBuilder, BuildsWhatTheSameStepsBuildInPlace) {
+  const std::size_t n = 4000;
+  const auto x = grouped(n, 73);
+  const rows_of src(x);
+  auto o = opts(vector_index_kind::automatic);
+  o.nprobe = 3;
+  const auto snapshot = iota_keys(0, 1500);
+  const std::vector<std::uint64_t> removed = {3, 10, 1499, 1600, 1650};
+  for (bool known : {false, true}) {
+    const auto t = vector_index::train(o, src, snapshot, 2000);
+    std::optional<retold::vector_index_builder> b;
+    if (known) b.emplace(o, src, t, snapshot);
+    else b.emplace(o, src, snapshot, 2000);
+    EXPECT_EQ(b->trained_for(), 2000u);
+    b->add(iota_keys(1500, 1700));
+    b->remove(removed);
+    b->add(iota_keys(1700, n));
+    EXPECT_EQ(b->training().centroids, t.centroids);
+    vector_index built = b->finish();
+    EXPECT_EQ(b->training().centroids, t.centroids);  // still there
+    EXPECT_EQ(code_of([&] { b->add({1}); }), retold::errc::invalid_argument);
+    EXPECT_EQ(code_of([&] { (void)b->finish(); }), retold::errc::invalid_argument);
+
+    vector_index in_place(o, src);
+    in_place.restore(t, snapshot, {});
+    in_place.add_stored(iota_keys(1500, 1700));
+    in_place.remove_batch(removed);
+    in_place.add_stored(iota_keys(1700, n));
+    ASSERT_EQ(built.size(), n - removed.size());
+    EXPECT_EQ(built.training().centroids, in_place.training().centroids);
+    EXPECT_EQ(built.next_training_at(), 8000u);
+    expect_identical(built, in_place, x, 400, known ? "known training" : "trained by the builder");
+  }
+}
+
+TEST(VectorIndexBuilder, ReportsErrorsAndStopsWhenDestroyed) {
+  const auto x = grouped(3000, 79);
+  const rows_of src(x);
+  auto o = opts(vector_index_kind::automatic);
+  {
+    retold::vector_index_builder b(o, src, iota_keys(0, 3000), 3000);
+    b.add(iota_keys(5, 6));  // a duplicate: finish() reports it
+    EXPECT_EQ(code_of([&] { (void)b.finish(); }), retold::errc::duplicate_id);
+  }
+  { retold::vector_index_builder b(o, src, iota_keys(0, 3000), 3000); }  // destroyed while training
+  EXPECT_EQ(code_of([&] { retold::vector_index_builder b(opts(vector_index_kind::flat), src, {}, 1); (void)b.finish(); }),
+            retold::errc::invalid_argument);
+  auto sq = o;
+  sq.scalar_quantization = true;
+  EXPECT_EQ(code_of([&] { retold::vector_index_builder b(sq, src, iota_keys(0, 10), 10); }), retold::errc::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(VectorIndexCallerRows, CellsReportedBySearchAreWhereAddStoredFilesTheRows) {
+  const std::size_t n = 3000;
+  const auto x = grouped(n, 83);
+  const rows_of src(x);
+  auto o = opts(vector_index_kind::automatic);
+  o.ivf_min_size = 1000;
+  vector_index a(o, src), b(o, src);
+  a.add_stored(iota_keys(0, 1200));
+  b.add_stored(iota_keys(0, 1200));
+  ASSERT_EQ(a.active_kind(), vector_index_kind::ivf);
+  // The next rows as queries: their own cells come back with the answers.
+  const std::vector<float> q(x.begin() + 1200 * dim, x.begin() + 2000 * dim);
+  std::vector<std::uint32_t> cells;
+  const auto with_cells = a.search_batch(q, 6, 2, cells);
+  EXPECT_EQ(with_cells, a.search_batch(q, 6, 1));
+  ASSERT_EQ(cells.size(), 800u);
+  for (auto c : cells) EXPECT_LT(c, a.active_nlist());
+  a.add_stored(iota_keys(1200, 2000), cells, 2);
+  b.add_stored(iota_keys(1200, 2000), 1);
+  expect_identical(a, b, x, 600, "cells from search_batch");
+  using retold::errc;
+  EXPECT_EQ(code_of([&] { a.add_stored(iota_keys(2000, 2002), std::vector<std::uint32_t>{0}, 1); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { a.add_stored(iota_keys(2000, 2001), std::vector<std::uint32_t>{a.active_nlist()}, 1); }),
+            errc::invalid_argument);
+  // Flat: no cells.
+  vector_index flat(opts(vector_index_kind::flat), src);
+  flat.add_stored(iota_keys(0, 10));
+  (void)flat.search_batch(q, 3, 1, cells);
+  EXPECT_TRUE(cells.empty());
 }
 
 }  // namespace

@@ -101,7 +101,10 @@ deduplicator::impl::impl(deduplicator_options o)
   if (opts.embedding == embedding_mode::builtin) embedder.emplace(opts.embedder);
   if (dim > 0) {
     opts.vector_index.dimension = dim;
-    vectors_index.emplace(opts.vector_index);
+    vectors.set_dimension(dim);
+    // One copy of each vector: the index reads ours (scalar quantization keeps codes of its own).
+    if (opts.vector_index.scalar_quantization) vectors_index.emplace(opts.vector_index);
+    else vectors_index.emplace(opts.vector_index, vectors);
   }
 }
 
@@ -129,7 +132,7 @@ pair_scores deduplicator::impl::self_scores() const noexcept {
 
 std::span<const float> deduplicator::impl::vector_of(std::uint32_t slot) const noexcept {
   if (dim == 0) return {};
-  return std::span<const float>(vectors).subspan(std::size_t{slot} * dim, dim);
+  return {vectors.row(slot), dim};
 }
 
 doc_features deduplicator::impl::compute_features(const document& doc) const {
@@ -167,8 +170,7 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
     f.signature.resize(opts.minhash.num_hashes);
     hasher.compute_into(shingles, f.signature);
     f.band_keys = lsh.band_keys(f.signature);
-    std::sort(shingles.begin(), shingles.end());
-    const auto distinct = static_cast<std::uint32_t>(std::unique(shingles.begin(), shingles.end()) - shingles.begin());
+    const auto distinct = static_cast<std::uint32_t>(count_distinct(shingles));
     f.sketch = make_sketch(raw, normalized, doc.title, distinct, opts.sketch);
     if (opts.embedding == embedding_mode::builtin) {
       if (!doc.vector.empty())
@@ -476,7 +478,15 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
   parallel_for(docs.size(), s.worker_count(docs.size() / 4),
                [&](std::size_t i) { feats[i] = s.compute_features(docs[i]); });
   const double features_seconds = seconds_since(t);
+  return s.add_features(docs, feats, features_seconds);
+}
 
+// Stages 2-4 of add_batch over features already computed (stage 1: add_batch, or prepare()
+// for add_prepared, prepared.cpp). `docs[i]` supplies the id, timestamp and source of feats[i].
+std::vector<add_result> deduplicator::impl::add_features(std::span<const document> docs, std::vector<doc_features>& feats,
+                                                         double features_seconds) {
+  impl& s = *this;
+  auto t = stage_clock::now();
   std::vector<add_result> results(docs.size());
   const std::lock_guard writing(s.writer);
   std::unique_lock lock(s.mutex);
@@ -565,20 +575,25 @@ std::vector<add_result> deduplicator::add_batch(std::span<const document> docs) 
 
 void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock) {
   const auto end = static_cast<std::uint32_t>(ids.size());
-  if (vectors_index && dim > 0) {
-    auto live_rows = [&](std::uint32_t from, std::vector<std::uint64_t>& keys, std::vector<float>& rows) {
-      for (std::uint32_t slot = from; slot < end; ++slot) {
-        if (ids[slot].empty()) continue;  // removed
-        keys.push_back(slot);
-        const auto v = vector_of(slot);
+  auto live_keys = [&](std::uint32_t from) {
+    std::vector<std::uint64_t> keys;
+    for (std::uint32_t slot = from; slot < end; ++slot)
+      if (!ids[slot].empty()) keys.push_back(slot);  // else removed
+    return keys;
+  };
+  if (vectors_index && dim > 0 && !vectors_index->reads_caller_rows()) {
+    // Scalar quantization: the index keeps codes of its own and retrains synchronously.
+    auto rows_of = [&](const std::vector<std::uint64_t>& keys) {
+      std::vector<float> rows;
+      rows.reserve(keys.size() * dim);
+      for (std::uint64_t k : keys) {
+        const auto v = vector_of(static_cast<std::uint32_t>(k));
         rows.insert(rows.end(), v.begin(), v.end());
       }
+      return rows;
     };
-    std::size_t joining = 0;
-    for (std::uint32_t slot = open_from; slot < end; ++slot) joining += !ids[slot].empty();
-    std::vector<std::uint64_t> keys;
-    std::vector<float> rows;
-    if (vectors_index->retrains_on_add(joining)) {
+    const std::vector<std::uint64_t> joining = live_keys(open_from);
+    if (vectors_index->retrains_on_add(joining.size())) {
       // Every live vector, in slot (key) order, into a new index that trains once on all of
       // them - seconds at nightly scale, so readers are let in meanwhile. No writer can run
       // (we hold `writer`), so what they see stays as it was: the old index and the open segment.
@@ -586,9 +601,9 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
       std::optional<vector_index> fresh;
       {
         const std::shared_lock readers_welcome(mutex);
-        live_rows(0, keys, rows);
+        const auto keys = live_keys(0);
         fresh.emplace(opts.vector_index);
-        fresh->add_batch(keys, rows, worker_count(keys.size() / 64));
+        fresh->add_batch(keys, rows_of(keys), worker_count(keys.size() / 64));
       }
       lock.lock();
       vectors_index.swap(fresh);
@@ -598,24 +613,97 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
       fresh.reset();  // the old index is freed outside the exclusive section too
       lock.lock();
       return;
-    } else if (joining > 0) {
-      live_rows(open_from, keys, rows);
-      vectors_index->add_batch(keys, rows, worker_count(keys.size() / 64));
+    } else if (!joining.empty()) {
+      vectors_index->add_batch(joining, rows_of(joining), worker_count(joining.size() / 64));
     }
+  } else if (vectors_index && dim > 0) {
+    std::vector<std::uint64_t> joining = live_keys(open_from);
+    const std::size_t due = vectors_index->next_training_at();
+    const std::size_t after = vectors_index->size() + joining.size();
+    if (after >= due) {
+      // The next index takes over at this document count, whatever the timing: built on its own
+      // thread since the count reached retrain_start(due) (this add waits for it if it is not
+      // done), or here when the two points fell into one segment. Readers go on meanwhile with
+      // the old index and the open segment; no writer can run (we hold `writer`).
+      lock.unlock();
+      std::optional<vector_index> fresh;
+      std::exception_ptr failed;
+      {
+        const std::shared_lock readers_welcome(mutex);
+        try {
+          if (next_index) {
+            next_index->add(std::move(joining));
+            std::vector<std::uint64_t> removed;  // given to it earlier, removed since
+            for (std::uint32_t slot = 0; slot < end; ++slot)
+              if (ids[slot].empty()) removed.push_back(slot);
+            next_index->remove(std::move(removed));
+            fresh.emplace(next_index->finish());
+          } else {
+            const auto keys = live_keys(0);
+            const unsigned workers = worker_count(keys.size() / 64);
+            fresh.emplace(opts.vector_index, vectors);
+            // Trained for the size it is at (as an index retraining in place would be).
+            fresh->restore(vector_index::train(opts.vector_index, vectors, keys, std::max(due, keys.size()), workers),
+                           keys, {}, workers);
+          }
+        } catch (...) {
+          failed = std::current_exception();
+        }
+      }
+      lock.lock();
+      open_cells.clear();
+      next_index.reset();  // spent (or failed: the next close trains here, from all live vectors)
+      if (failed) std::rethrow_exception(failed);
+      vectors_index.swap(fresh);
+      open_from = end;
+      calibration_in_force = calibration;
+      lock.unlock();
+      fresh.reset();  // the old index is freed outside the exclusive section too
+      lock.lock();
+      return;
+    }
+    if (!joining.empty()) {
+      // The cells segment_candidates found for these rows (a row's cell is a function of the row
+      // and the training, so any of them is right); computed afresh when one is missing.
+      std::vector<std::uint32_t> cells;
+      if (vectors_index->active_kind() == vector_index_kind::ivf)
+        for (std::uint64_t k : joining) {
+          const auto it = open_cells.find(XXH3_64bits(vectors.row(k), sizeof(float) * dim));
+          if (it == open_cells.end()) break;
+          cells.push_back(it->second);
+        }
+      if (cells.size() == joining.size()) vectors_index->add_stored(joining, cells, worker_count(joining.size() / 64));
+      else vectors_index->add_stored(joining, worker_count(joining.size() / 64));
+    }
+    if (next_index)
+      next_index->add(std::move(joining));
+    else if (due != SIZE_MAX && after >= retrain_start(due))
+      next_index.emplace(opts.vector_index, vectors, live_keys(0), due);
   }
   open_from = end;
   calibration_in_force = calibration;
+  open_cells.clear();
 }
 
 std::vector<float> deduplicator::impl::cosines_with_open(const float* rows, std::size_t n) const {
   const std::size_t open = ids.size() - open_from;
   std::vector<float> out(n * open);
   if (open == 0 || n == 0 || dim == 0) return out;
-  const float* base = vectors.data() + std::size_t{open_from} * dim;
+  // The open slots' rows are contiguous within a chunk of the store: one kernel call per run.
+  std::vector<std::pair<std::size_t, std::size_t>> runs;  // (first column, columns)
+  for (std::size_t j = 0; j < open;) {
+    const float* first = vectors.row(open_from + j);
+    std::size_t len = 1;
+    while (j + len < open && vectors.row(open_from + j + len) == first + len * dim) ++len;
+    runs.emplace_back(j, len);
+    j += len;
+  }
   constexpr std::size_t rows_per_call = 4;
   parallel_for((n + rows_per_call - 1) / rows_per_call, worker_count(n * open / 65536), [&](std::size_t g) {
     const std::size_t r0 = g * rows_per_call, rn = std::min(rows_per_call, n - r0);
-    detail::kernels().block(rows + r0 * dim, rn, dim, base, open, dim, dim, out.data() + r0 * open, open);
+    for (const auto& [j0, len] : runs)
+      detail::kernels().block(rows + r0 * dim, rn, dim, vectors.row(open_from + j0), len, dim, dim,
+                              out.data() + r0 * open + j0, open);
   });
   return out;
 }
@@ -649,8 +737,12 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   // once for all the segment's queries that probe it.
   std::vector<std::vector<vector_match>> stored_nn(seg.size());
   if (!doc_of_row.empty() && vectors_index && vectors_index->size() > 0) {
-    auto res = vectors_index->search_batch(rows, kk, worker_count(doc_of_row.size() / 32));
+    std::vector<std::uint32_t> cells;  // each row's own IVF cell: close_segment files it there
+    auto res = vectors_index->search_batch(rows, kk, worker_count(doc_of_row.size() / 32), cells);
     for (std::size_t r = 0; r < doc_of_row.size(); ++r) stored_nn[doc_of_row[r]] = std::move(res[r]);
+    if (!cells.empty() && vectors_index->reads_caller_rows())
+      for (std::size_t r = 0; r < doc_of_row.size(); ++r)
+        open_cells.emplace(XXH3_64bits(rows.data() + r * dim, sizeof(float) * dim), cells[r]);
   }
   // Exact cosines of each row with the open segment's stored slots and with the earlier new rows,
   // four rows per kernel call (the kernel's entries are bit-identical to dot(), whatever the

@@ -11,7 +11,17 @@
 #include "dedup/snippet.hpp"
 #include "store/state_file.hpp"
 
+#include <xxhash.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
+#include <algorithm>
+#include <array>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -20,6 +30,85 @@
 #include <vector>
 
 namespace retold {
+
+namespace detail {
+
+/// The deduplicator's one copy of every vector, slot after slot, in chunks that never move once
+/// allocated: the vector index (and the next one, built on another thread) read the rows in place
+/// through vector_row_source, and no growth ever copies them. Rows are append-only and never
+/// change (a removed slot keeps its row until the state is compacted by save/load). Thread
+/// safety: appends need exclusive access; row() may run concurrently with appends, for rows
+/// appended before (the chunk directory has a fixed size and its entries are written once).
+/// The std::vector-like members (size, capacity, reserve, end, insert) count floats, so the
+/// insertion code reads as it did when this was a std::vector<float>.
+class vector_store final : public vector_row_source {
+ public:
+  struct append_position {};
+  /// Before the first row; 0 keeps the store empty.
+  void set_dimension(std::uint32_t dim) noexcept {
+    dim_ = dim;
+    per_chunk_ = dim ? std::max<std::size_t>(1, (std::size_t{1} << 20) / dim) : 1;
+  }
+  std::uint32_t dimension() const noexcept { return dim_; }
+  std::size_t rows() const noexcept { return rows_; }
+  const float* row(std::uint64_t slot) const noexcept override {
+    return chunk(static_cast<std::size_t>(slot) / per_chunk_) + (static_cast<std::size_t>(slot) % per_chunk_) * dim_;
+  }
+  /// Appends one row (dim floats). bad_alloc when a new chunk cannot be had (nothing changes);
+  /// never fails after reserve() made room for it.
+  void push(const float* v) {
+    reserve_rows(rows_ + 1);
+    std::copy(v, v + dim_, chunk(rows_ / per_chunk_) + (rows_ % per_chunk_) * dim_);
+    ++rows_;
+  }
+  /// errc::too_large when the store cannot grow to `rows` rows (the chunk directory is full).
+  void reserve_rows(std::size_t rows) {
+    while (allocated_ * per_chunk_ < rows) {
+      const std::size_t c = allocated_;
+      if (c / dir_size >= dir_size) throw error(errc::too_large, "vector_store: more vectors than the store can hold");
+      auto& entry = dir_[c / dir_size];
+      if (!entry) entry = std::make_unique<chunk_ptr[]>(dir_size);
+      // Left uninitialized (untouched pages cost nothing). Aligned to 2 MiB and marked for
+      // transparent huge pages: an IVF scan reads rows scattered over the whole store, and with
+      // 4 KiB pages nearly every row was a TLB miss.
+      const std::size_t bytes = (per_chunk_ * dim_ * sizeof(float) + huge_page - 1) / huge_page * huge_page;
+      void* mem = std::aligned_alloc(huge_page, bytes);
+      if (!mem) throw std::bad_alloc();
+#ifdef __linux__
+      (void)madvise(mem, bytes, MADV_HUGEPAGE);  // advice only: without it, ordinary pages
+#endif
+      entry[c % dir_size].reset(static_cast<float*>(mem));
+      ++allocated_;
+    }
+  }
+
+  std::size_t size() const noexcept { return rows_ * dim_; }
+  std::size_t capacity() const noexcept { return allocated_ * per_chunk_ * dim_; }
+  /// Room for at least one more row when `floats` exceeds size(): chunks are allocated one at a
+  /// time (no doubling: a chunk is a few MiB).
+  void reserve(std::size_t floats) { reserve_rows(std::min(dim_ ? (floats + dim_ - 1) / dim_ : 0, rows_ + 1)); }
+  append_position end() const noexcept { return {}; }
+  template <class It>
+  void insert(append_position, It first, It last) {
+    if (static_cast<std::size_t>(last - first) != dim_) throw error(errc::internal, "vector_store: a row of the wrong size");
+    push(&*first);
+  }
+
+ private:
+  static constexpr std::size_t dir_size = 1024;  // directory entries of dir_size chunks each
+  static constexpr std::size_t huge_page = std::size_t{2} << 20;
+  struct free_chunk {
+    void operator()(float* p) const noexcept { std::free(p); }
+  };
+  using chunk_ptr = std::unique_ptr<float[], free_chunk>;
+  float* chunk(std::size_t c) const noexcept { return dir_[c / dir_size][c % dir_size].get(); }
+  std::uint32_t dim_ = 0;
+  std::size_t per_chunk_ = 1;  // rows per chunk: about 4 MiB of floats
+  std::size_t rows_ = 0, allocated_ = 0;
+  std::array<std::unique_ptr<chunk_ptr[]>, dir_size> dir_;
+};
+
+}  // namespace detail
 
 /// Everything computed for one document before it touches shared state: pure, parallelizable.
 struct doc_features {
@@ -52,7 +141,22 @@ struct deduplicator::impl {
   std::vector<std::string> sources;
   std::vector<std::uint32_t> text_lengths;
   std::vector<pair_scores> join_scores;  // scores against the leader when the document joined
-  std::vector<float> vectors;            // slot * dim
+  // slot -> vector: the only copy (the vector index reads it in place, vector_row_source).
+  // Declared before next_index, whose worker thread reads it.
+  detail::vector_store vectors;
+  // The next vector index, trained on another thread from a snapshot of keys while this one
+  // answers (vector_index_builder): started by the segment close at which the live count reaches
+  // retrain_start(due), swapped in by the close at which it reaches `due`
+  // (vectors_index->next_training_at()), waiting there if it is not ready. Both points are
+  // document counts, so results never depend on timing; a pending one is saved with the state.
+  // Only over caller rows (not with scalar_quantization, which keeps the synchronous retraining).
+  std::optional<vector_index_builder> next_index;
+  static std::size_t retrain_start(std::size_t due) noexcept { return due - due / 4; }
+  // The IVF cell of each open-segment row as segment_candidates' search found it (XXH3 of the
+  // row -> cell, under the index in force), so close_segment need not assign cells again.
+  // Written by segment_candidates, which runs only inside add (exclusive lock); cleared when a
+  // segment closes.
+  mutable std::unordered_map<std::uint64_t, std::uint32_t> open_cells;
   std::vector<std::string> texts;        // normalized text, only with keep_text
   detail::text_arena readable;           // per slot: cleaned title and opening of the text (snippet.hpp)
   std::vector<doc_sketch> sketches;      // per slot: the evidence sketch (empty for version-2 states)
@@ -133,6 +237,14 @@ struct deduplicator::impl {
   /// segment_candidate; the other candidates are scored here.
   add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates,
                     const segment_candidate* known = nullptr);  // exclusive
+  /// Stages 2-4 of add_batch (embedding, candidates, scoring and clustering) over features
+  /// already computed: feats[i] belongs to docs[i], whose id, timestamp and source are stored.
+  /// Takes the writer and exclusive locks itself; consumes feats.
+  std::vector<add_result> add_features(std::span<const document> docs, std::vector<doc_features>& feats,
+                                       double features_seconds);
+  /// The configuration fingerprint of prepared_document (prepared.cpp): a hash of everything
+  /// prepare() reads from the options.
+  std::uint64_t prepared_fingerprint() const;
   void erase_slot(std::uint32_t slot);                        // exclusive
   std::uint32_t slot_or_throw(std::string_view id) const;
   cluster_info describe(std::uint64_t cluster_id) const;

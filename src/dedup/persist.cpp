@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,10 @@ namespace retold {
 namespace {
 
 constexpr std::uint32_t format_version = 4;
+// vectors.rtd has a version of its own: 5 adds the pending training of the next vector index
+// (trained on another thread, not yet swapped in). It is written only when such a training is
+// pending; otherwise the file is version 4, as before. Versions 1-4 still load.
+constexpr std::uint32_t vectors_format_version = 5;
 
 void write_options(detail::byte_writer& w, const deduplicator_options& o) {
   w.u8(o.normalize.casefold);
@@ -344,7 +349,16 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
     vecs.u64(t.trained_at);
     vecs.f32_array(t.centroids);
     vecs.f32_array(t.quantizer);
-    parts.push_back({"vectors.rtd", "dedup.vectors", format_version, std::move(vecs.buffer())});
+    // Version 5: the next index's training, when one is pending (this waits for it to be
+    // computed). Loading rebuilds the next index from it, so a save between two adds never
+    // changes which training takes over, or when.
+    if (s.next_index) {
+      const vector_index_training& next = s.next_index->training();
+      vecs.u64(next.trained_at);
+      vecs.f32_array(next.centroids);
+    }
+    parts.push_back({"vectors.rtd", "dedup.vectors", s.next_index ? vectors_format_version : format_version,
+                     std::move(vecs.buffer())});
 
     detail::byte_writer emb;
     emb.u8(s.embedder.has_value());
@@ -380,7 +394,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const std::opt
 deduplicator deduplicator::load(const std::filesystem::path& dir, const options_adjuster& adjust) {
   const std::vector<detail::state_part> wanted = {
       {"options.rtd", "dedup.options", format_version, {}},   {"documents.rtd", "dedup.docs", format_version, {}},
-      {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", format_version, {}},
+      {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", vectors_format_version, {}},
       {"embedder.rtd", "dedup.embedder", format_version, {}}, {"clusters.rtd", "dedup.clusters", format_version, {}},
   };
   detail::state_stamp stamp;
@@ -486,12 +500,18 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
 
   auto rv = reader(3);
   if (rv.u64() != n || rv.u32() != s.dim) rv.fail("vector table does not match the documents");
-  s.vectors.resize(n * s.dim);
-  for (std::size_t k = 0; k < s.vectors.size(); ++k) {
-    // Checked here for every row: those of the open segment reach the vector index (which refuses
-    // them) only when the segment closes, inside a later add.
-    s.vectors[k] = rv.f32();
-    if (!std::isfinite(s.vectors[k])) rv.fail("vector of document " + std::to_string(k / s.dim) + " has a non-finite value");
+  if (s.dim) s.vectors.reserve_rows(n);
+  {
+    std::vector<float> row(s.dim);
+    for (std::uint64_t i = 0; i < n && s.dim; ++i) {
+      // Checked here for every row: those of the open segment reach the vector index (which
+      // refuses them) only when the segment closes, inside a later add.
+      for (float& x : row) {
+        x = rv.f32();
+        if (!std::isfinite(x)) rv.fail("vector of document " + std::to_string(i) + " has a non-finite value");
+      }
+      s.vectors.push(row.data());
+    }
   }
   std::uint64_t open_from = n;  // version 1: everything in the index
   vector_index_training training;
@@ -502,15 +522,36 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     training.centroids = rv.f32_array();
     training.quantizer = rv.f32_array();
   }
+  std::optional<vector_index_training> next_training;
+  if (parts[3].version >= 5) {
+    next_training.emplace();
+    next_training->trained_at = rv.u64();
+    next_training->centroids = rv.f32_array();
+    if (!s.vectors_index || !s.vectors_index->reads_caller_rows() || next_training->centroids.empty())
+      rv.fail("a pending vector index training that these options do not use");
+  }
   rv.expect_end();
   s.open_from = static_cast<std::uint32_t>(open_from);
   if (s.vectors_index) {
     std::vector<std::uint64_t> keys(open_from);
     for (std::uint64_t i = 0; i < open_from; ++i) keys[i] = i;
-    const std::span<const float> rows(s.vectors.data(), open_from * s.dim);
+    std::vector<float> rows;  // only for an index that keeps its own copies (scalar quantization)
+    if (!s.vectors_index->reads_caller_rows()) {
+      rows.reserve(open_from * s.dim);
+      for (std::uint64_t i = 0; i < open_from; ++i) {
+        const auto v = s.vector_of(static_cast<std::uint32_t>(i));
+        rows.insert(rows.end(), v.begin(), v.end());
+      }
+    }
     try {
       // Version 1 has no training: restore() then adds the vectors, training afresh if needed.
       s.vectors_index->restore(training, keys, rows, s.worker_count(open_from / 64));
+      // The pending next index holds every vector of the index (on its own thread).
+      if (next_training) {
+        if (next_training->trained_at != s.vectors_index->next_training_at())
+          rv.fail("the pending vector index training is not for the size the index retrains at");
+        s.next_index.emplace(s.opts.vector_index, s.vectors, std::move(*next_training), std::move(keys));
+      }
     } catch (const error& e) {
       if (e.code() != errc::invalid_argument) throw;
       rv.fail(std::string("vector index: ") + e.what());

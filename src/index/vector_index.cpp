@@ -6,6 +6,12 @@
 // every profile. So IVF training (our spherical k-means), cell assignment at add time, flat scans
 // and IVF-Flat list scans all use index/dot_kernels (AVX-512 / AVX2 / generic, picked at run
 // time); FAISS only scans SQ8 codes.
+//
+// Over caller rows (vector_index(options, source)) no vector is stored here: the flat structure
+// is a key list, the IVF its centroids (a FAISS IndexFlatIP) and a key list per cell, and every
+// scan gathers the rows it needs from the source into a small buffer before the same kernels
+// score them. The deduplicator keeps its vectors once that way; vector_index_builder trains and
+// fills the next such index on its own thread from a snapshot of keys.
 #include <retold/error.hpp>
 #include <retold/vector_index.hpp>
 
@@ -28,9 +34,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 
 namespace retold {
@@ -94,20 +106,30 @@ void validate(const vector_index_options& o) {
   if (o.ivf_min_size == 0) bad("ivf_min_size must be >= 1");
 }
 
+vector_row_source::~vector_row_source() = default;
+
 struct vector_index::impl {
   vector_index_options opts;
   std::uint32_t d;
-  // Exactly one of these holds the vectors.
-  std::unique_ptr<faiss::IndexFlatIP> flat;  // rows addressed by position
+  // Exactly one of these holds the vectors (none of them over caller rows).
+  std::unique_ptr<faiss::IndexFlatIP> flat;  // rows addressed by position (null over caller rows)
   std::vector<std::uint64_t> flat_keys;      // position -> key
   std::unique_ptr<faiss::IndexFlatIP> quantizer;
-  std::unique_ptr<faiss::IndexIVF> ivf;      // ids are the keys themselves
+  std::unique_ptr<faiss::IndexIVF> ivf;      // ids are the keys themselves (null over caller rows)
   std::size_t trained_at = 0;
   std::uint32_t nlist = 0;
-  // key -> flat position (while flat); key -> 0 (while IVF: membership only)
+  // key -> flat position (while flat); key -> 0 (while IVF: membership only); over caller rows
+  // under IVF: key -> its cell.
   std::unordered_map<std::uint64_t, std::uint64_t> where;
+  // Over caller rows: where the vectors are, and under IVF the keys of each cell.
+  const vector_row_source* source = nullptr;
+  std::vector<std::vector<std::uint64_t>> lists;
 
   explicit impl(const vector_index_options& o) : opts(o), d(o.dimension), flat(new faiss::IndexFlatIP(o.dimension)) {}
+  impl(const vector_index_options& o, const vector_row_source& src) : opts(o), d(o.dimension), source(&src) {}
+
+  bool ext() const noexcept { return source != nullptr; }
+  bool is_ivf() const noexcept { return ext() ? quantizer != nullptr : ivf != nullptr; }
 
   std::size_t ivf_trigger() const {
     switch (opts.kind) {
@@ -269,7 +291,127 @@ struct vector_index::impl {
   // Whether m more rows switch to IVF (while flat) or retrain it (automatic nlist, 4x growth).
   bool retrains_with(std::size_t m) const noexcept {
     const std::size_t after = where.size() + m;
-    return ivf ? opts.nlist == 0 && after >= 4 * trained_at : after >= ivf_trigger();
+    return after >= next_training_at();
+  }
+  std::size_t next_training_at() const noexcept {
+    if (!is_ivf()) return ivf_trigger();
+    return opts.nlist == 0 && trained_at <= std::numeric_limits<std::size_t>::max() / 4
+               ? 4 * trained_at
+               : std::numeric_limits<std::size_t>::max();
+  }
+
+  // ---- over caller rows
+  const float* row(std::uint64_t key) const noexcept { return source->row(key); }
+
+  // The cell of each of the n rows of `keys`: the first centroid of highest inner product with
+  // the row normalized exactly as search_batch() normalizes a query, so a row's cell is the first
+  // cell it probes as a query (search_batch can report it, and add_stored then skips this).
+  std::vector<std::uint32_t> assign_ext(const std::uint64_t* keys, std::size_t n, unsigned threads) const {
+    const auto nl = static_cast<std::size_t>(quantizer->ntotal);
+    const auto& kern = detail::kernels();
+    constexpr std::size_t block = 64;
+    std::vector<std::uint32_t> cells(n);
+    detail::parallel_for((n + block - 1) / block, std::max(1u, threads), [&](std::size_t bi) {
+      const std::size_t i0 = bi * block, b = std::min(block, n - i0);
+      std::vector<float> x(b * d), scores(b * nl);
+      for (std::size_t r = 0; r < b; ++r) std::memcpy(x.data() + r * d, row(keys[i0 + r]), sizeof(float) * d);
+      std::vector<float> xn;
+      normalize_rows(x, xn);
+      kern.block(xn.data(), b, d, quantizer->get_xb(), nl, d, d, scores.data(), nl);
+      for (std::size_t r = 0; r < b; ++r) {
+        const float* sc = scores.data() + r * nl;
+        cells[i0 + r] = static_cast<std::uint32_t>(std::max_element(sc, sc + nl) - sc);
+      }
+    });
+    return cells;
+  }
+
+  void push_ext(const std::uint64_t* keys, std::size_t n, unsigned threads, const std::uint32_t* known = nullptr) {
+    if (quantizer) {
+      const auto cells = known ? std::vector<std::uint32_t>(known, known + n) : assign_ext(keys, n, threads);
+      for (std::size_t i = 0; i < n; ++i) {
+        lists[cells[i]].push_back(keys[i]);
+        where.emplace(keys[i], cells[i]);
+      }
+    } else {
+      for (std::size_t i = 0; i < n; ++i) {
+        where.emplace(keys[i], flat_keys.size());
+        flat_keys.push_back(keys[i]);
+      }
+    }
+  }
+
+  // Replaces everything by an IVF under `t` holding `keys`.
+  void install_ext(const vector_index_training& t, std::vector<std::uint64_t> keys, unsigned threads) {
+    const auto nl = static_cast<std::uint32_t>(t.centroids.size() / d);
+    auto q = std::make_unique<faiss::IndexFlatIP>(d);
+    q->add(nl, t.centroids.data());
+    std::unordered_map<std::uint64_t, std::uint64_t> w;
+    std::vector<std::vector<std::uint64_t>> l(nl);
+    std::swap(quantizer, q);
+    try {
+      const auto cells = assign_ext(keys.data(), keys.size(), threads);
+      w.reserve(keys.size());
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        l[cells[i]].push_back(keys[i]);
+        w.emplace(keys[i], cells[i]);
+      }
+    } catch (...) {
+      std::swap(quantizer, q);  // as it was
+      throw;
+    }
+    lists.swap(l);
+    where.swap(w);
+    nlist = nl;
+    trained_at = static_cast<std::size_t>(t.trained_at);
+    flat_keys.clear();
+    flat_keys.shrink_to_fit();
+  }
+
+  static vector_index_training train_ext(const vector_index_options& o, const vector_row_source& src,
+                                         std::vector<std::uint64_t> keys, std::size_t at, unsigned threads) {
+    std::sort(keys.begin(), keys.end());  // key order: a training depends on what is stored only
+    const std::size_t n = keys.size();
+    const auto nl = static_cast<std::uint32_t>(std::clamp<std::size_t>(o.nlist ? o.nlist : auto_nlist(at), 1, n));
+    vector_index_training t;
+    t.trained_at = at;
+    t.centroids = detail::spherical_kmeans([&](std::size_t i) { return src.row(keys[i]); }, n, o.dimension, nl,
+                                           o.seed, threads);
+    return t;
+  }
+
+  void add_ext(const std::uint64_t* keys, std::size_t m, unsigned threads, const std::uint32_t* known = nullptr) {
+    if (retrains_with(m)) {
+      std::vector<std::uint64_t> all;
+      all.reserve(where.size() + m);
+      for (const auto& [k, v] : where) all.push_back(k);
+      all.insert(all.end(), keys, keys + m);
+      std::sort(all.begin(), all.end());
+      const auto t = train_ext(opts, *source, all, all.size(), threads);
+      install_ext(t, std::move(all), threads);
+    } else {
+      push_ext(keys, m, threads, known);
+    }
+  }
+
+  bool remove_ext(std::uint64_t key) {
+    auto it = where.find(key);
+    if (it == where.end()) return false;
+    auto& l = quantizer ? lists[it->second] : flat_keys;
+    if (quantizer) {
+      auto at = std::find(l.begin(), l.end(), key);
+      *at = l.back();
+      l.pop_back();
+    } else {
+      const std::size_t pos = it->second;
+      if (pos + 1 != l.size()) {
+        l[pos] = l.back();
+        where[l[pos]] = pos;
+      }
+      l.pop_back();
+    }
+    where.erase(key);
+    return true;
   }
 
   void add_rows(const std::uint64_t* keys, const float* x, std::size_t m, unsigned threads) {
@@ -322,18 +464,90 @@ struct vector_index::impl {
     return v;
   }
 
-  std::uint64_t key_of(idx_t label) const { return ivf ? to_key(label) : flat_keys[static_cast<std::size_t>(label)]; }
+  std::uint64_t key_of(idx_t label) const {
+    return is_ivf() ? to_key(label) : flat_keys[static_cast<std::size_t>(label)];
+  }
 };
 
 vector_index::vector_index(vector_index_options opts) {
   validate(opts);
   p_ = std::make_unique<impl>(opts);
 }
+vector_index::vector_index(vector_index_options opts, const vector_row_source& source) {
+  validate(opts);
+  if (opts.scalar_quantization)
+    throw error(errc::invalid_argument,
+                "vector_index_options: scalar_quantization stores codes of its own, an index over caller rows stores none");
+  p_ = std::make_unique<impl>(opts, source);
+}
 vector_index::~vector_index() = default;
 vector_index::vector_index(vector_index&&) noexcept = default;
 vector_index& vector_index::operator=(vector_index&&) noexcept = default;
 
 void vector_index::add(std::uint64_t key, std::span<const float> v) { add_batch({&key, 1}, v, 1); }
+
+namespace {
+void refuse_caller_rows(bool ext, const char* what) {
+  if (ext)
+    throw error(errc::invalid_argument, std::string("vector_index::") + what +
+                                            ": this index reads its rows from a vector_row_source (use add_stored)");
+}
+// add_stored's checks: keys as check_new_rows, rows from the source finite.
+void check_new_keys(const std::unordered_map<std::uint64_t, std::uint64_t>& stored, std::uint32_t d,
+                    const vector_row_source& src, std::span<const std::uint64_t> keys) {
+  std::unordered_map<std::uint64_t, char> seen;
+  if (keys.size() > 1) seen.reserve(keys.size());
+  for (std::uint64_t k : keys) {
+    if (k == reserved_key) throw error(errc::invalid_argument, "vector_index: key UINT64_MAX is reserved");
+    if (stored.count(k) || (keys.size() > 1 && !seen.emplace(k, 0).second))
+      throw error(errc::duplicate_id, "vector_index: key " + std::to_string(k) + " is already stored");
+    const float* r = src.row(k);
+    if (r == nullptr) throw error(errc::invalid_argument, "vector_index: the source has no row for key " + std::to_string(k));
+    for (std::uint32_t i = 0; i < d; ++i)
+      if (!std::isfinite(r[i]))
+        throw error(errc::invalid_argument, "vector_index: the row of key " + std::to_string(k) + " has a non-finite component");
+  }
+}
+}  // namespace
+
+void vector_index::add_stored(std::span<const std::uint64_t> keys, unsigned threads) {
+  auto& p = *p_;
+  if (!p.ext()) throw error(errc::invalid_argument, "vector_index::add_stored: this index stores its own rows (use add_batch)");
+  if (keys.empty()) return;
+  check_new_keys(p.where, p.d, *p.source, keys);
+  const single_thread_faiss one;
+  p.add_ext(keys.data(), keys.size(), threads);
+}
+
+void vector_index::add_stored(std::span<const std::uint64_t> keys, std::span<const std::uint32_t> cells, unsigned threads) {
+  auto& p = *p_;
+  if (!p.ext()) throw error(errc::invalid_argument, "vector_index::add_stored: this index stores its own rows (use add_batch)");
+  if (keys.empty()) return;
+  if (cells.size() != keys.size())
+    throw error(errc::invalid_argument, "vector_index::add_stored: " + std::to_string(cells.size()) + " cells for " +
+                                            std::to_string(keys.size()) + " keys");
+  for (std::uint32_t c : cells)
+    if (p.quantizer && c >= p.nlist)
+      throw error(errc::invalid_argument, "vector_index::add_stored: cell " + std::to_string(c) + " of " + std::to_string(p.nlist));
+  check_new_keys(p.where, p.d, *p.source, keys);
+  const single_thread_faiss one;
+  p.add_ext(keys.data(), keys.size(), threads, p.quantizer ? cells.data() : nullptr);
+}
+
+bool vector_index::reads_caller_rows() const noexcept { return p_->ext(); }
+std::size_t vector_index::next_training_at() const noexcept { return p_->next_training_at(); }
+
+vector_index_training vector_index::train(const vector_index_options& opts, const vector_row_source& source,
+                                          std::span<const std::uint64_t> keys, std::size_t at, unsigned threads) {
+  validate(opts);
+  auto bad = [](const std::string& m) { throw error(errc::invalid_argument, "vector_index::train: " + m); };
+  if (opts.kind == vector_index_kind::flat) bad("a flat index has no training");
+  if (opts.scalar_quantization) bad("scalar_quantization is not trained over caller rows");
+  if (keys.empty()) bad("no keys");
+  if (at < keys.size()) bad("size " + std::to_string(at) + " is below the " + std::to_string(keys.size()) + " keys given");
+  check_new_keys({}, opts.dimension, source, keys);
+  return impl::train_ext(opts, source, std::vector<std::uint64_t>(keys.begin(), keys.end()), at, threads);
+}
 
 namespace {
 // The checks add_batch() and restore() make before anything is added.
@@ -360,6 +574,7 @@ void check_new_rows(const std::unordered_map<std::uint64_t, std::uint64_t>& stor
 
 void vector_index::add_batch(std::span<const std::uint64_t> keys, std::span<const float> rows, unsigned threads) {
   auto& p = *p_;
+  refuse_caller_rows(p.ext(), "add_batch");
   if (keys.empty()) {
     if (!rows.empty()) throw error(errc::invalid_argument, "vector_index::add_batch: rows without keys");
     return;
@@ -380,11 +595,12 @@ bool vector_index::retrains_on_add(std::size_t more) const noexcept { return mor
 vector_index_training vector_index::training() const {
   const auto& p = *p_;
   vector_index_training t;
-  if (!p.ivf) return t;
+  if (!p.is_ivf()) return t;
   t.trained_at = p.trained_at;
   const float* c = p.quantizer->get_xb();
   t.centroids.assign(c, c + std::size_t{p.nlist} * p.d);
-  if (const auto* sq = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(p.ivf.get())) t.quantizer = sq->sq.trained;
+  if (p.ivf)
+    if (const auto* sq = dynamic_cast<const faiss::IndexIVFScalarQuantizer*>(p.ivf.get())) t.quantizer = sq->sq.trained;
   return t;
 }
 
@@ -393,9 +609,11 @@ void vector_index::restore(const vector_index_training& t, std::span<const std::
   auto& p = *p_;
   auto bad = [](const std::string& m) { throw error(errc::invalid_argument, "vector_index::restore: " + m); };
   if (!p.where.empty()) bad("the index is not empty");
+  if (p.ext() && !rows.empty()) bad("an index over caller rows takes no rows");
   if (t.centroids.empty()) {
     if (t.trained_at != 0 || !t.quantizer.empty()) bad("a flat training has no size or quantizer");
-    add_batch(keys, rows, threads);
+    if (p.ext()) add_stored(keys, threads);
+    else add_batch(keys, rows, threads);
     return;
   }
   if (p.opts.kind == vector_index_kind::flat) bad("a flat index cannot take an IVF training");
@@ -410,6 +628,12 @@ void vector_index::restore(const vector_index_training& t, std::span<const std::
     if (!std::isfinite(f)) bad("non-finite centroid");
   for (float f : t.quantizer)
     if (!std::isfinite(f)) bad("non-finite quantizer parameter");
+  if (p.ext()) {
+    check_new_keys(p.where, p.d, *p.source, keys);
+    const single_thread_faiss one;
+    p.install_ext(t, std::vector<std::uint64_t>(keys.begin(), keys.end()), threads);
+    return;
+  }
   check_new_rows(p.where, p.d, keys, rows);
   std::vector<float> x;
   p.normalize_rows(rows, x);
@@ -427,12 +651,18 @@ void vector_index::restore(const vector_index_training& t, std::span<const std::
 }
 
 bool vector_index::remove(std::uint64_t key) {
+  if (p_->ext()) return p_->remove_ext(key);
   const single_thread_faiss one;
   return p_->remove_one(key);
 }
 
 std::size_t vector_index::remove_batch(std::span<const std::uint64_t> keys) {
   auto& p = *p_;
+  if (p.ext()) {
+    std::size_t n = 0;
+    for (auto k : keys) n += p.remove_ext(k);
+    return n;
+  }
   if (!p.ivf) {
     std::size_t n = 0;
     for (auto k : keys) n += p.remove_one(k);
@@ -456,6 +686,30 @@ std::vector<vector_match> vector_index::range_search(std::span<const float> q, f
   const std::vector<float> v = p.normalized_query(q);
   std::vector<vector_match> out;
   if (p.where.empty()) return out;
+  if (p.ext()) {
+    // Over caller rows: the probed cells (all rows while flat), scored exactly.
+    const auto& kern = detail::kernels();
+    auto consider = [&](std::uint64_t key) {
+      const float c = kern.dot(v.data(), p.row(key), p.d);
+      if (c >= min_cosine) out.push_back({key, c});
+    };
+    if (!p.quantizer) {
+      for (std::uint64_t key : p.flat_keys) consider(key);
+    } else {
+      const auto nl = static_cast<std::size_t>(p.quantizer->ntotal);
+      std::vector<float> scores(nl);
+      kern.block(v.data(), 1, p.d, p.quantizer->get_xb(), nl, p.d, p.d, scores.data(), nl);
+      std::vector<std::uint32_t> cells(nl);
+      for (std::size_t c = 0; c < nl; ++c) cells[c] = static_cast<std::uint32_t>(c);
+      const std::size_t np = std::min<std::size_t>(p.opts.nprobe, nl);
+      std::partial_sort(cells.begin(), cells.begin() + static_cast<std::ptrdiff_t>(np), cells.end(),
+                        [&](std::uint32_t a, std::uint32_t b) { return scores[a] != scores[b] ? scores[a] > scores[b] : a < b; });
+      for (std::size_t r = 0; r < np; ++r)
+        for (std::uint64_t key : p.lists[cells[r]]) consider(key);
+    }
+    sort_matches(out);
+    return out;
+  }
   // FAISS keeps inner products strictly above the radius; go a hair lower and filter exactly.
   const float radius = std::nextafter(min_cosine, -std::numeric_limits<float>::infinity());
   faiss::RangeSearchResult res(1);
@@ -509,7 +763,18 @@ constexpr std::size_t row_block = 512;    // stored rows scored per kernel call
 
 std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<const float> queries, std::size_t k,
                                                                   unsigned threads) const {
+  return search_batch(queries, k, threads, nullptr);
+}
+
+std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<const float> queries, std::size_t k,
+                                                                  unsigned threads, std::vector<std::uint32_t>& cells) const {
+  return search_batch(queries, k, threads, &cells);
+}
+
+std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<const float> queries, std::size_t k,
+                                                                  unsigned threads, std::vector<std::uint32_t>* cells_out) const {
   const auto& p = *p_;
+  if (cells_out) cells_out->clear();
   if (queries.size() % p.d != 0)
     throw error(errc::incompatible, "vector_index::search_batch: " + std::to_string(queries.size()) +
                                         " floats is not a whole number of " + std::to_string(p.d) + "-d queries");
@@ -529,17 +794,27 @@ std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<cons
     sort_matches(o);
   };
 
-  if (!p.ivf) {
+  if (!p.is_ivf()) {
     // Flat: every query against every stored row, a group of queries per kernel call.
-    const float* xb = p.flat->get_xb();
-    const auto n = static_cast<std::size_t>(p.flat->ntotal);
+    const float* xb = p.ext() ? nullptr : p.flat->get_xb();
+    const auto n = p.ext() ? p.flat_keys.size() : static_cast<std::size_t>(p.flat->ntotal);
     detail::parallel_for(groups, std::max(1u, threads), [&](std::size_t g) {
       const std::size_t g0 = g * query_group, gn = std::min(query_group, nq - g0);
       std::vector<top_k> best(gn, top_k{k, {}});
-      std::vector<float> scores(gn * row_block);
+      std::vector<float> scores(gn * row_block), gathered(p.ext() ? row_block * d : 0);
       for (std::size_t s0 = 0; s0 < n; s0 += row_block) {
         const std::size_t sn = std::min(row_block, n - s0);
-        kern.block(qn.data() + g0 * d, gn, d, xb + s0 * d, sn, d, d, scores.data(), sn);
+        const float* block_rows = xb ? xb + s0 * d : gathered.data();
+        if (!xb && gn <= 2) {  // in place, as for IVF cells above
+          for (std::size_t j = 0; j < sn; ++j)
+            for (std::size_t q = 0; q < gn; ++q)
+              scores[q * sn + j] = kern.dot(qn.data() + (g0 + q) * d, p.row(p.flat_keys[s0 + j]), d);
+        } else {
+          if (!xb)
+            for (std::size_t j = 0; j < sn; ++j)
+              std::memcpy(gathered.data() + j * d, p.row(p.flat_keys[s0 + j]), sizeof(float) * d);
+          kern.block(qn.data() + g0 * d, gn, d, block_rows, sn, d, d, scores.data(), sn);
+        }
         for (std::size_t q = 0; q < gn; ++q)
           for (std::size_t j = 0; j < sn; ++j) best[q].push(scores[q * sn + j], static_cast<idx_t>(s0 + j));
       }
@@ -550,9 +825,10 @@ std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<cons
 
   // IVF, step 1: the nprobe cells of every query, by its inner products with all centroids.
   const auto nl = static_cast<std::size_t>(p.quantizer->ntotal);
-  const std::size_t nprobe = std::min<std::size_t>(p.ivf->nprobe, nl);
+  const std::size_t nprobe = std::min<std::size_t>(p.ext() ? p.opts.nprobe : p.ivf->nprobe, nl);
   std::vector<idx_t> assign(nq * nprobe);
   std::vector<float> cell_dis(nq * nprobe);
+  if (cells_out) cells_out->assign(nq, 0);
   detail::parallel_for(groups, std::max(1u, threads), [&](std::size_t g) {
     const std::size_t g0 = g * query_group, gn = std::min(query_group, nq - g0);
     std::vector<float> scores(gn * nl);
@@ -565,10 +841,11 @@ std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<cons
         assign[(g0 + q) * nprobe + r] = r < cells.heap.size() ? cells.heap[r].second : -1;
         cell_dis[(g0 + q) * nprobe + r] = r < cells.heap.size() ? cells.heap[r].first : 0.0f;
       }
+      if (cells_out && !cells.heap.empty()) (*cells_out)[g0 + q] = static_cast<std::uint32_t>(cells.heap[0].second);
     }
   });
 
-  if (p.opts.scalar_quantization) {
+  if (!p.ext() && p.opts.scalar_quantization) {
     // SQ8 codes: FAISS's scanner decodes them; one FAISS call per query group.
     detail::parallel_for(groups, std::max(1u, threads), [&](std::size_t g) {
       const std::size_t g0 = g * query_group, gn = std::min(query_group, nq - g0);
@@ -610,18 +887,51 @@ std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<cons
   const unsigned workers = std::max(1u, std::min<unsigned>(threads, static_cast<unsigned>(std::min<std::size_t>(nl, 64))));
   std::vector<std::vector<top_k>> partial(workers);
   std::atomic<std::size_t> next_cell{0};
-  const auto* lists = p.ivf->invlists;
+  const auto* lists = p.ext() ? nullptr : p.ivf->invlists;
   detail::parallel_for(workers, workers, [&](std::size_t w) {
     auto& best = partial[w];
     best.assign(nq, top_k{k, {}});
-    std::vector<float> qbuf, scores;
+    std::vector<float> qbuf, scores, gathered;
     for (std::size_t c = next_cell++; c < nl; c = next_cell++) {
       const std::size_t m = first[c + 1] - first[c];
-      const std::size_t ls = m ? lists->list_size(c) : 0;
+      const std::size_t ls = m ? (lists ? lists->list_size(c) : p.lists[c].size()) : 0;
       if (ls == 0) continue;
       const std::uint32_t* who = probing.data() + first[c];
       qbuf.resize(m * d);
       for (std::size_t i = 0; i < m; ++i) std::memcpy(qbuf.data() + i * d, qn.data() + std::size_t{who[i]} * d, d * sizeof(float));
+      if (!lists) {
+        // Over caller rows: the cell's rows gathered a block at a time, or, for one or two
+        // queries (online adds and queries), scored in place: the copy would cost as much as the
+        // dot products. dot() equals the block kernel's entries bit for bit.
+        const std::vector<std::uint64_t>& keys = p.lists[c];
+        if (m <= 2) {
+          constexpr std::size_t ahead = 4;  // rows prefetched ahead: they are scattered
+          auto prefetch = [&](std::size_t j) {
+            const char* r = reinterpret_cast<const char*>(p.row(keys[j]));
+            for (std::size_t b = 0; b < d * sizeof(float); b += 64) __builtin_prefetch(r + b);
+          };
+          for (std::size_t j = 0; j < std::min(ahead, ls); ++j) prefetch(j);
+          for (std::size_t j = 0; j < ls; ++j) {
+            if (j + ahead < ls) prefetch(j + ahead);
+            const float* r = p.row(keys[j]);
+            for (std::size_t i = 0; i < m; ++i) best[who[i]].push(kern.dot(qbuf.data() + i * d, r, d), to_id(keys[j]));
+          }
+          continue;
+        }
+        gathered.resize(std::min(ls, row_block) * d);
+        for (std::size_t r0 = 0; r0 < ls; r0 += row_block) {
+          const std::size_t rn = std::min(row_block, ls - r0);
+          for (std::size_t j = 0; j < rn; ++j) std::memcpy(gathered.data() + j * d, p.row(keys[r0 + j]), sizeof(float) * d);
+          scores.resize(m * rn);
+          kern.block(qbuf.data(), m, d, gathered.data(), rn, d, d, scores.data(), rn);
+          for (std::size_t i = 0; i < m; ++i) {
+            top_k& b = best[who[i]];
+            const float* sc = scores.data() + i * rn;
+            for (std::size_t j = 0; j < rn; ++j) b.push(sc[j], to_id(keys[r0 + j]));
+          }
+        }
+        continue;
+      }
       faiss::InvertedLists::ScopedCodes codes(lists, c);
       faiss::InvertedLists::ScopedIds ids(lists, c);
       const auto* rows = reinterpret_cast<const float*>(codes.get());
@@ -649,9 +959,9 @@ std::vector<std::vector<vector_match>> vector_index::search_batch(std::span<cons
 std::size_t vector_index::size() const noexcept { return p_->where.size(); }
 std::uint32_t vector_index::dimension() const noexcept { return p_->d; }
 vector_index_kind vector_index::active_kind() const noexcept {
-  return p_->ivf ? vector_index_kind::ivf : vector_index_kind::flat;
+  return p_->is_ivf() ? vector_index_kind::ivf : vector_index_kind::flat;
 }
-std::uint32_t vector_index::active_nlist() const noexcept { return p_->ivf ? p_->nlist : 0; }
+std::uint32_t vector_index::active_nlist() const noexcept { return p_->is_ivf() ? p_->nlist : 0; }
 const vector_index_options& vector_index::options() const noexcept { return p_->opts; }
 void vector_index::set_nprobe(std::uint32_t nprobe) {
   if (nprobe == 0) throw error(errc::invalid_argument, "vector_index::set_nprobe: nprobe must be >= 1");
@@ -661,13 +971,171 @@ void vector_index::set_nprobe(std::uint32_t nprobe) {
 std::size_t vector_index::memory_bytes() const noexcept {
   const auto& p = *p_;
   std::size_t b = p.where.size() * 32;
-  if (p.ivf) {
+  if (p.ext()) {
+    b += p.where.size() * sizeof(std::uint64_t) + p.lists.size() * sizeof(p.lists[0]) +
+         (p.quantizer ? std::size_t{p.nlist} * p.d * sizeof(float) : 0);
+  } else if (p.ivf) {
     const std::size_t code = p.opts.scalar_quantization ? p.d : p.d * sizeof(float);
     b += p.where.size() * (code + sizeof(idx_t) + 16) + std::size_t{p.nlist} * p.d * sizeof(float);
   } else {
     b += p.flat->codes.size() + p.flat_keys.size() * sizeof(std::uint64_t);
   }
   return b;
+}
+
+// ---- vector_index_builder
+
+struct vector_index_builder::impl {
+  vector_index_options opts;
+  const vector_row_source* source;
+  std::size_t at;
+  std::optional<vector_index_training> known;
+  std::vector<std::uint64_t> first_keys;
+
+  struct op {
+    bool add;
+    std::vector<std::uint64_t> keys;
+  };
+  std::mutex m;
+  std::condition_variable cv;  // the worker waits for work; the owner waits for `trained`/`done`
+  std::deque<op> queue;        // guarded by m
+  bool stop = false, finishing = false, trained = false, done = false, spent = false;  // guarded by m
+  vector_index_training training;  // written once before `trained` is set
+  std::exception_ptr failure;       // guarded by m
+  std::optional<vector_index> index;
+  std::thread worker;
+
+  void run() {
+    try {
+      vector_index_training t = known ? std::move(*known) : vector_index::train(opts, *source, first_keys, at, 1);
+      {
+        const std::lock_guard g(m);
+        training = std::move(t);
+        trained = true;
+      }
+      cv.notify_all();
+      vector_index idx(opts, *source);
+      idx.restore(training, first_keys, {}, 1);
+      first_keys = {};
+      for (;;) {
+        op next;
+        {
+          std::unique_lock g(m);
+          cv.wait(g, [&] { return stop || finishing || !queue.empty(); });
+          if (stop) return;
+          if (queue.empty()) break;  // finishing, and everything applied
+          next = std::move(queue.front());
+          queue.pop_front();
+        }
+        if (next.add) idx.add_stored(next.keys, 1);
+        else idx.remove_batch(next.keys);
+      }
+      index.emplace(std::move(idx));
+    } catch (...) {
+      const std::lock_guard g(m);
+      failure = std::current_exception();
+      trained = true;
+    }
+    {
+      const std::lock_guard g(m);
+      done = true;
+    }
+    cv.notify_all();
+  }
+
+  void check_usable() {
+    const std::lock_guard g(m);
+    if (spent) throw error(errc::invalid_argument, "vector_index_builder: finish() was called already");
+  }
+  [[noreturn]] void rethrow_failure() {
+    try {
+      std::rethrow_exception(failure);
+    } catch (const error&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw error(errc::out_of_memory, "vector_index_builder: out of memory while building the next index");
+    } catch (const std::exception& e) {
+      throw error(errc::internal, std::string("vector_index_builder: ") + e.what());
+    }
+  }
+};
+
+vector_index_builder::vector_index_builder(const vector_index_options& opts, const vector_row_source& source,
+                                           std::vector<std::uint64_t> keys, std::size_t at)
+    : p_(std::make_unique<impl>()) {
+  { vector_index probe(opts, source); }  // the constructor's checks, thrown here
+  p_->opts = opts;
+  p_->source = &source;
+  p_->at = at;
+  p_->first_keys = std::move(keys);
+  p_->worker = std::thread([p = p_.get()] { p->run(); });
+}
+
+vector_index_builder::vector_index_builder(const vector_index_options& opts, const vector_row_source& source,
+                                           vector_index_training training, std::vector<std::uint64_t> keys)
+    : p_(std::make_unique<impl>()) {
+  { vector_index probe(opts, source); }
+  p_->opts = opts;
+  p_->source = &source;
+  p_->at = static_cast<std::size_t>(training.trained_at);
+  p_->known = std::move(training);
+  p_->first_keys = std::move(keys);
+  p_->worker = std::thread([p = p_.get()] { p->run(); });
+}
+
+vector_index_builder::~vector_index_builder() {
+  {
+    const std::lock_guard g(p_->m);
+    p_->stop = true;
+  }
+  p_->cv.notify_all();
+  if (p_->worker.joinable()) p_->worker.join();
+}
+
+void vector_index_builder::add(std::vector<std::uint64_t> keys) {
+  p_->check_usable();
+  if (keys.empty()) return;
+  {
+    const std::lock_guard g(p_->m);
+    p_->queue.push_back({true, std::move(keys)});
+  }
+  p_->cv.notify_all();
+}
+
+void vector_index_builder::remove(std::vector<std::uint64_t> keys) {
+  p_->check_usable();
+  if (keys.empty()) return;
+  {
+    const std::lock_guard g(p_->m);
+    p_->queue.push_back({false, std::move(keys)});
+  }
+  p_->cv.notify_all();
+}
+
+const vector_index_training& vector_index_builder::training() const {
+  std::unique_lock g(p_->m);
+  p_->cv.wait(g, [&] { return p_->trained; });
+  if (p_->failure) p_->rethrow_failure();
+  return p_->training;
+}
+
+std::size_t vector_index_builder::trained_for() const noexcept { return p_->at; }
+
+vector_index vector_index_builder::finish() {
+  p_->check_usable();
+  {
+    std::unique_lock g(p_->m);
+    p_->finishing = true;
+    p_->cv.notify_all();
+    p_->cv.wait(g, [&] { return p_->done; });
+  }
+  p_->worker.join();
+  {
+    const std::lock_guard g(p_->m);
+    p_->spent = true;
+  }
+  if (p_->failure) p_->rethrow_failure();
+  return std::move(*p_->index);
 }
 
 }  // namespace retold

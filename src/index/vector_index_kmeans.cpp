@@ -9,6 +9,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <functional>
 #include <numeric>
 #include <random>
 
@@ -17,6 +18,13 @@ namespace retold::detail {
 std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
                                     std::uint64_t seed, unsigned threads, std::size_t points_per_centroid,
                                     std::size_t max_sample, int iters) {
+  return spherical_kmeans([x, d](std::size_t i) { return x + i * d; }, n, d, k, seed, threads, points_per_centroid,
+                          max_sample, iters);
+}
+
+std::vector<float> spherical_kmeans(const std::function<const float*(std::size_t)>& row, std::size_t n, std::size_t d,
+                                    std::size_t k, std::uint64_t seed, unsigned threads,
+                                    std::size_t points_per_centroid, std::size_t max_sample, int iters) {
   using mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   std::mt19937_64 rng(seed);
   // Seeded sample without replacement (partial Fisher-Yates), kept in input order so the result
@@ -30,7 +38,7 @@ std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d
   }
   mat X(static_cast<Eigen::Index>(m), static_cast<Eigen::Index>(d));
   for (std::size_t i = 0; i < m; ++i)
-    X.row(static_cast<Eigen::Index>(i)) = Eigen::Map<const Eigen::RowVectorXf>(x + idx[i] * d, static_cast<Eigen::Index>(d));
+    X.row(static_cast<Eigen::Index>(i)) = Eigen::Map<const Eigen::RowVectorXf>(row(idx[i]), static_cast<Eigen::Index>(d));
   // Initial centroids: the first k sampled rows (a random subset).
   mat C = X.topRows(static_cast<Eigen::Index>(k));
   std::vector<int> assign(m);

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace retold::detail {
@@ -15,5 +16,11 @@ namespace retold::detail {
 std::vector<float> spherical_kmeans(const float* x, std::size_t n, std::size_t d, std::size_t k,
                                     std::uint64_t seed, unsigned threads = 1, std::size_t points_per_centroid = 32,
                                     std::size_t max_sample = 65536, int iters = 8);
+/// The same over rows given by `row(i)` (i < n, d floats each), for rows that are not contiguous
+/// (an index over caller rows): only the sampled rows are read.
+std::vector<float> spherical_kmeans(const std::function<const float*(std::size_t)>& row, std::size_t n, std::size_t d,
+                                    std::size_t k, std::uint64_t seed, unsigned threads = 1,
+                                    std::size_t points_per_centroid = 32, std::size_t max_sample = 65536,
+                                    int iters = 8);
 
 }  // namespace retold::detail
