@@ -25,6 +25,7 @@ if [ -z "$python" ]; then
 fi
 
 export RETOLD_LIBRARY="$lib"
+export RETOLD_BUILD_DIR="$build"  # tests/test_dask.py runs its bench/e2e_nightly_gen
 export RETOLD_SEED_TOOL="$tool"
 export RETOLD_SEEDS_DIR="${RETOLD_SEEDS_DIR:-$root/seeds}"
 export PYTHONDONTWRITEBYTECODE=1

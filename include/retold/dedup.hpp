@@ -10,11 +10,12 @@
 // members run concurrently with each other (shared lock); add, add_batch, remove, evict and load
 // take the exclusive lock, so they serialize with everything else. The expensive per-document work
 // of add_batch (normalize, shingle, sign, embed) runs outside the exclusive section on
-// options.threads worker threads. When an add makes the vector index retrain (at 4x growth:
-// seconds at a few hundred thousand documents), that add builds the new index under the shared
-// lock: queries, stats and save go on meanwhile (other writers wait), and only the swap is
-// exclusive. Measured with bench/e2e_online: query latency during a retraining at 327,680
-// documents stays under 25 ms, where it used to wait the whole 12 s.
+// options.threads worker threads. The vector index's retraining (at 4x growth) runs on a thread
+// of its own: it starts at the segment close that brings the stored count to 3/4 of the next
+// training size, trains on the vectors live then, and is swapped in at the close that reaches
+// that size (if it is not done by then, that add waits for it), so results never depend on
+// timing. Measured with bench/e2e_online at 300k documents: the slowest add (the swap) 159 ms,
+// where the retraining used to stall its caller for 24.6 s (docs/performance.md).
 #pragma once
 
 #include <retold/cluster.hpp>
@@ -202,6 +203,68 @@ struct query_options {
   std::optional<std::int64_t> timestamp; ///< when set and a time window is configured, applies it
 };
 
+/// The features of one document as a deduplicator's configuration computes them (normalized,
+/// shingled, signed, banded, sketched; its terms for the built-in embedder or its normalized
+/// vector in embedding_mode::external), with the id, timestamp, source, title and snippet it is
+/// stored with: everything add_prepared() needs, and nothing of the text. Made by
+/// deduplicator::prepare(); moved between processes as bytes (serialize / parse), so that a
+/// distributed run (retold.dask, docs/scaling.md) moves features, not texts.
+///
+/// It carries a fingerprint of the configuration that made it (normalization, shingles, MinHash,
+/// LSH banding, embedding mode and embedder, dimension, sketch, keep_text, snippet_bytes); a
+/// deduplicator refuses a prepared document of another configuration (errc::incompatible).
+/// Frequencies of the built-in embedder are NOT part of it: the embedding is computed when the
+/// document is added, with the frequencies of the deduplicator it is added to, as add() does.
+///
+/// Value type: copyable and movable; every const member is thread-safe. A moved-from
+/// prepared_document may only be destroyed or assigned to. Spans and views returned by the
+/// accessors are valid while the object lives unchanged.
+class RETOLD_API prepared_document {
+ public:
+  /// Format version of serialize(); parse() refuses others (errc::incompatible).
+  static constexpr std::uint32_t format_version = 1;
+
+  prepared_document(const prepared_document& other);
+  prepared_document& operator=(const prepared_document& other);
+  prepared_document(prepared_document&&) noexcept;
+  prepared_document& operator=(prepared_document&&) noexcept;
+  ~prepared_document();
+
+  std::string_view id() const noexcept;
+  std::int64_t timestamp() const noexcept;
+  std::string_view source() const noexcept;
+  /// The MinHash signature (minhash.num_hashes values).
+  std::span<const std::uint32_t> signature() const noexcept;
+  /// The LSH band keys of the signature, one 32-bit fingerprint per band (band i at index i), as
+  /// the deduplicator's LSH index buckets them: two documents are LSH candidates of each other
+  /// exactly when they share (band index, key) for some band and their estimated Jaccard reaches
+  /// lsh_threshold. Empty when the signature is empty (a text without shingles is never banded).
+  std::span<const std::uint32_t> band_keys() const noexcept;
+  /// The normalized caller vector (embedding_mode::external); empty otherwise (the built-in
+  /// embedding is computed when the document is added).
+  std::span<const float> vector() const noexcept;
+  /// The configuration fingerprint (see the class comment).
+  std::uint64_t config_fingerprint() const noexcept;
+
+  /// The portable form: "RTPREP01" | u32 format version | u64 configuration fingerprint | the
+  /// fields, little-endian | u64 XXH3 of all preceding bytes. About 2 KB for a news article
+  /// without the built-in embedder (signature 4 bytes a hash, band keys 4 a band, the sketch);
+  /// the built-in embedder's terms add 12 bytes per distinct term (~14 KB for a 3 KB article).
+  /// Thread-safe.
+  std::vector<std::uint8_t> serialize() const;
+  /// Inverse of serialize(). errc::corrupted_state naming what was wrong for a truncated, damaged
+  /// (checksum) or inconsistent blob, errc::incompatible for another format version. Never reads
+  /// past `bytes`. Thread-safe.
+  static prepared_document parse(std::span<const std::uint8_t> bytes);
+
+  struct data;  // defined in src/dedup/prepared.cpp
+
+ private:
+  friend class deduplicator;
+  explicit prepared_document(std::unique_ptr<data> d);
+  std::unique_ptr<data> d_;
+};
+
 /// Finds retellings online and keeps them as stories.
 ///
 /// Ownership: the deduplicator owns all state it holds; results are returned by value. Movable,
@@ -230,6 +293,22 @@ class RETOLD_API deduplicator {
   /// together. A bad document does not stop the batch: its result has status != ok and nothing
   /// of it is stored. Exclusive lock (feature extraction runs before taking it).
   std::vector<add_result> add_batch(std::span<const document> docs);
+
+  /// The features of `doc` with this deduplicator's configuration, for add_prepared() here or in
+  /// a deduplicator of the same configuration (another process: serialize()). Pure: nothing is
+  /// stored and no lock is taken (only the immutable configuration is read), so any number of
+  /// threads may prepare at once, also while others add. Throws what add() would throw for the
+  /// document before storing anything: invalid_argument, invalid_utf8, too_large, incompatible
+  /// (vector of the wrong dimension, or a missing vector in external mode).
+  prepared_document prepare(const document& doc) const;
+
+  /// Adds prepared documents in order; the result is exactly what add_batch() of the same
+  /// documents gives (same stories, scores, ids), however they are split into calls. A duplicate
+  /// id is skipped with its result's status, as in add_batch. Throws, with nothing stored,
+  /// errc::incompatible when a document was prepared with another configuration (the message
+  /// names it and its position), errc::corrupted_state when its band keys do not belong to its
+  /// signature. Exclusive lock.
+  std::vector<add_result> add_prepared(std::span<const prepared_document> docs);
 
   /// Stored documents most similar to `text` (nothing is stored). In embedding_mode::external a
   /// text has no vector, so the query is lexical only (use query_vector). Shared lock.

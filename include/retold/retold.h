@@ -10,9 +10,9 @@
  *    pinned negative RETOLD_E* codes below. After a failure, retold_last_error() gives a message
  *    naming what was wrong (the id, the file, the byte offset, the struct). No C++ exception ever
  *    crosses this boundary.
- *  - Handles are opaque and distinct: retold_dedup, retold_signature. They are created by
- *    `int retold_x_new(retold_x **out, ...)` (out first; *out is NULL on failure) and released by
- *    `retold_x_free()`, which accepts NULL.
+ *  - Handles are opaque and distinct: retold_dedup, retold_signature, retold_prepared. They are
+ *    created by `int retold_x_new(retold_x **out, ...)` (out first; *out is NULL on failure) and
+ *    released by `retold_x_free()`, which accepts NULL.
  *  - Structs that can grow: every struct passed through the ABI (except the frozen
  *    retold_scores) starts with `uint32_t struct_size`, which the CALLER sets to sizeof(the
  *    struct) as its header declares it: use the *_INIT macro, or retold_dedup_options_init().
@@ -741,6 +741,70 @@ RETOLD_C_API int retold_signature_deserialize(retold_signature **out, const uint
  */
 RETOLD_C_API int retold_signature_jaccard(const retold_signature *a, const retold_signature *b,
                                           double *out);
+
+/* ------------------------------------------------------------------------------------------ */
+/* Prepared documents (added in ABI 1.1): features computed in one place, added in another */
+
+/*
+ * Opaque, immutable handle: the features of one document as a deduplicator's configuration
+ * computes them (signature, LSH band keys, evidence sketch, embedder terms or the normalized
+ * caller vector, title, snippet, id, timestamp, source), with a fingerprint of that
+ * configuration. It holds no text. A distributed run prepares documents where they are read,
+ * moves the serialized bytes and adds them elsewhere (docs/scaling.md). May be shared freely
+ * between threads.
+ */
+typedef struct retold_prepared retold_prepared;
+
+/*
+ * The features of `doc` with `dedup`'s configuration (nothing stored). *out is a new caller-owned
+ * handle (release with retold_prepared_free()); NULL on failure, which is what
+ * retold_dedup_add() would report for the document: RETOLD_EINVALID, RETOLD_EUTF8,
+ * RETOLD_ETOOLARGE, RETOLD_EINCOMPATIBLE. Takes no lock: runs concurrently with everything.
+ */
+RETOLD_C_API int retold_dedup_prepare(retold_prepared **out, const retold_dedup *dedup,
+                                      const retold_document *doc);
+
+/* Releases a prepared document. NULL is a no-op. Must not race other calls on the same handle. */
+RETOLD_C_API void retold_prepared_free(retold_prepared *prepared);
+
+/*
+ * The portable serialized form (magic "RTPREP01", format version, configuration fingerprint,
+ * the fields little-endian, XXH3 checksum) into the caller's `buf` of `capacity` bytes.
+ * `out_len` (required) receives the size; RETOLD_EBUFSIZE when capacity is smaller (buf may be
+ * NULL with capacity 0 to ask). Thread-safe.
+ */
+RETOLD_C_API int retold_prepared_serialize(const retold_prepared *prepared, uint8_t *buf,
+                                           uint64_t capacity, uint64_t *out_len);
+
+/*
+ * Parses bytes written by retold_prepared_serialize() (borrowed) into a new caller-owned handle.
+ * RETOLD_ECORRUPTED naming what was wrong for bad magic, a truncated or damaged blob (checksum),
+ * or inconsistent fields; RETOLD_EINCOMPATIBLE for another format version. Thread-safe.
+ */
+RETOLD_C_API int retold_prepared_deserialize(retold_prepared **out, const uint8_t *bytes,
+                                             uint64_t len);
+
+/*
+ * The LSH band keys of the document's signature into the caller's `buf` of `capacity` uint32_t:
+ * buf[i] is band i's key, as the deduplicator's LSH index buckets it (two documents are LSH
+ * candidates exactly when they share a (band, key) and their estimated Jaccard reaches
+ * lsh_threshold). `out_count` (required) receives the number of bands, 0 for a document without
+ * shingles (never banded); RETOLD_EBUFSIZE when capacity is smaller. Thread-safe.
+ */
+RETOLD_C_API int retold_prepared_band_keys(const retold_prepared *prepared, uint32_t *buf,
+                                           uint64_t capacity, uint64_t *out_count);
+
+/*
+ * Adds `count` prepared documents (an array of handles, borrowed) in order: the stories, scores
+ * and results are exactly those retold_dedup_add_batch() gives for the same documents. `results`
+ * and `out_added` as in retold_dedup_add_batch() (a duplicate id is skipped with its status).
+ * Refused whole, with nothing stored: RETOLD_EINCOMPATIBLE when a document was prepared with
+ * another configuration, RETOLD_EINVALID for a NULL or foreign handle. Exclusive.
+ */
+RETOLD_C_API int retold_dedup_add_prepared_batch(retold_dedup *dedup,
+                                                 const retold_prepared *const *docs,
+                                                 uint64_t count, retold_add_result *results,
+                                                 uint64_t *out_added);
 
 #ifdef __cplusplus
 } /* extern "C" */

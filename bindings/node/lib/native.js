@@ -247,6 +247,7 @@ const Stats = koffi.struct('retold_stats', {
 // never hand them out, so a signature cannot reach a function that wants a deduplicator.
 koffi.opaque('retold_dedup');
 koffi.opaque('retold_signature');
+koffi.opaque('retold_prepared');
 
 /** struct_size values: this binding's sizeof of each struct (what the C *_INIT macros set). */
 const SIZES = Object.freeze({
@@ -306,6 +307,13 @@ const PROTOTYPES = [
   'int retold_signature_serialize(const retold_signature *sig, uint8_t *buf, uint64_t capacity, _Out_ uint64_t *out_len)',
   'int retold_signature_deserialize(_Out_ retold_signature **out, const uint8_t *bytes, uint64_t len)',
   'int retold_signature_jaccard(const retold_signature *a, const retold_signature *b, _Out_ double *out)',
+  // Prepared documents (ABI 1.1): declared so the header check passes; this binding does not wrap them yet.
+  'int retold_dedup_prepare(_Out_ retold_prepared **out, const retold_dedup *dedup, const retold_document *doc)',
+  'void retold_prepared_free(retold_prepared *prepared)',
+  'int retold_prepared_serialize(const retold_prepared *prepared, uint8_t *buf, uint64_t capacity, _Out_ uint64_t *out_len)',
+  'int retold_prepared_deserialize(_Out_ retold_prepared **out, const uint8_t *bytes, uint64_t len)',
+  'int retold_prepared_band_keys(const retold_prepared *prepared, uint32_t *buf, uint64_t capacity, _Out_ uint64_t *out_count)',
+  'int retold_dedup_add_prepared_batch(retold_dedup *dedup, retold_prepared **docs, uint64_t count, _Inout_ retold_add_result *results, _Out_ uint64_t *out_added)',
 ];
 
 /**

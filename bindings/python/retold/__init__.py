@@ -12,7 +12,7 @@ package's directory, else from the system's library path.
 """
 from . import _native
 from ._dedup import (AddResult, Cluster, Deduplicator, Document, Explanation, Feature, Match, Member,
-                     Scores, Signature, Stats)
+                     Prepared, Scores, Signature, Stats)
 from ._errors import (BufferTooSmallError, ClosedError, ConflictError, CorruptedStateError,
                       DuplicateIdError,
                       IncompatibleError, InternalError, InvalidArgumentError, InvalidUtf8Error,
@@ -40,7 +40,7 @@ __all__ = [
     "CorruptedStateError",
     "Deduplicator", "Document", "DuplicateIdError", "Explanation", "Feature", "IncompatibleError",
     "InternalError", "InvalidArgumentError", "InvalidUtf8Error", "Match", "Member",
-    "NotFoundError", "OutOfMemoryError", "ParseError", "RetoldError", "RetoldIOError", "Scores",
-    "Signature", "Stats", "TooLargeError", "library_path", "library_version",
+    "NotFoundError", "OutOfMemoryError", "ParseError", "Prepared", "RetoldError", "RetoldIOError",
+    "Scores", "Signature", "Stats", "TooLargeError", "library_path", "library_version",
     "library_version_number",
 ]

@@ -522,6 +522,70 @@ class Deduplicator:
         del keep
         return out  # type: ignore[return-value]
 
+    # -- prepared documents: features computed in one place, added in another (retold.dask)
+
+    def prepare(self, id: str, text: Union[str, bytes], *, timestamp: Timestamp = None,
+                source: Optional[str] = None, title: Optional[Union[str, bytes]] = None,
+                vector=None) -> "Prepared":
+        """The features of one report with this deduplicator's configuration (signature, LSH
+        band keys, evidence sketch, embedder terms or the normalized vector, title, snippet),
+        nothing stored: add it here or in any Deduplicator of the same configuration with
+        add_prepared(), or move it as bytes (Prepared.to_bytes()). Raises what add() raises for
+        the document (InvalidArgumentError, InvalidUtf8Error, TooLargeError, IncompatibleError).
+        Takes no lock in the library: any number of threads may prepare at once."""
+        doc = N.Document()
+        keep = _fill_document(doc, id, text, timestamp, source, title, vector)
+        out = N.PreparedP()
+        h = self._enter()
+        try:
+            rc = _lib.retold_dedup_prepare(byref(out), h, byref(doc))
+        finally:
+            self._leave()
+        del keep
+        check(rc)
+        return Prepared._wrap(out)
+
+    def add_prepared(self, documents: Iterable, *, batch_size: int = 4096) -> List[AddResult]:
+        """Adds prepared documents (Prepared objects or their to_bytes()) in order: exactly the
+        results add_many() gives for the same reports. A duplicate id is skipped (its AddResult
+        carries DuplicateIdError). Raises IncompatibleError, with nothing of that batch stored,
+        when a document was prepared with another configuration; CorruptedStateError for
+        damaged bytes."""
+        if batch_size <= 0:
+            raise InvalidArgumentError("batch_size must be > 0")
+        results: List[AddResult] = []
+        chunk: list = []
+        for item in documents:
+            chunk.append(item if isinstance(item, Prepared) else Prepared.from_bytes(item))
+            if len(chunk) == batch_size:
+                results.extend(self._add_prepared_chunk(chunk))
+                chunk = []
+        if chunk:
+            results.extend(self._add_prepared_chunk(chunk))
+        return results
+
+    def _add_prepared_chunk(self, items: list) -> List[AddResult]:
+        n = len(items)
+        handles = (N.PreparedP * n)(*(p._h() for p in items))
+        results = (N.AddResult * n)()
+        results[0].struct_size = ctypes.sizeof(N.AddResult)
+        added = c_uint64()
+        out: List[AddResult] = []
+        h = self._enter()
+        try:
+            check(_lib.retold_dedup_add_prepared_batch(h, handles, n, results, byref(added)))
+            for k in range(n):
+                r = results[k]
+                if r.status == N.OK:
+                    out.append(_add_result(r))
+                else:
+                    raw = r.error.decode("utf-8", "replace") if r.error else _lib.retold_error_name(r.status).decode()
+                    out.append(AddResult(0, False, 0, None, error_for(r.status, raw)))
+        finally:
+            self._leave()
+        del items
+        return out
+
     # -- queries
 
     def _query_options(self, top_k, include_rejected, timestamp, min_score):
@@ -817,6 +881,77 @@ class Signature:
         h, self._handle = self._handle, None
         if h is not None:
             _lib.retold_signature_free(h)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Prepared:
+    """The features of one report as a Deduplicator's configuration computes them, without its
+    text (Deduplicator.prepare()). Immutable and thread-safe; moved between processes as bytes
+    (to_bytes() / from_bytes(), which are also what pickling uses)."""
+
+    __slots__ = ("_handle",)
+
+    def __init__(self):
+        raise TypeError("use Deduplicator.prepare() or Prepared.from_bytes()")
+
+    @classmethod
+    def _wrap(cls, handle) -> "Prepared":
+        self = object.__new__(cls)
+        self._handle = handle
+        return self
+
+    @classmethod
+    def from_bytes(cls, data) -> "Prepared":
+        """Parses to_bytes() output. CorruptedStateError naming what was wrong for truncated or
+        damaged bytes, IncompatibleError for another format version."""
+        data = bytes(data)
+        out = N.PreparedP()
+        check(_lib.retold_prepared_deserialize(byref(out), cast(c_char_p(data), POINTER(c_uint8)), len(data)))
+        return cls._wrap(out)
+
+    def _h(self):
+        if self._handle is None:
+            raise ClosedError("the Prepared document is closed")
+        return self._handle
+
+    def to_bytes(self) -> bytes:
+        """The portable form: magic, format version, configuration fingerprint, the features
+        (little-endian) and a checksum."""
+        h = self._h()
+        n = c_uint64()
+        buf = (c_uint8 * 4096)()
+        rc = _lib.retold_prepared_serialize(h, buf, 4096, byref(n))
+        if rc == N.EBUFSIZE:
+            buf = (c_uint8 * n.value)()
+            rc = _lib.retold_prepared_serialize(h, buf, n.value, byref(n))
+        check(rc)
+        return ctypes.string_at(buf, n.value)
+
+    def band_keys(self) -> List[int]:
+        """The LSH band keys of the signature: element i is band i's 32-bit key, as the
+        deduplicator's LSH index buckets it. Empty for a report without shingles."""
+        h = self._h()
+        n = c_uint64()
+        buf = (c_uint32 * 256)()
+        rc = _lib.retold_prepared_band_keys(h, buf, 256, byref(n))
+        if rc == N.EBUFSIZE:
+            buf = (c_uint32 * n.value)()
+            rc = _lib.retold_prepared_band_keys(h, buf, n.value, byref(n))
+        check(rc)
+        return buf[:n.value]
+
+    def __reduce__(self):
+        return (Prepared.from_bytes, (self.to_bytes(),))
+
+    def close(self) -> None:
+        h, self._handle = self._handle, None
+        if h is not None:
+            _lib.retold_prepared_free(h)
 
     def __del__(self):
         try:

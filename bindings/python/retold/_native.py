@@ -280,8 +280,13 @@ class _SignatureHandle(Structure):
     pass
 
 
+class _PreparedHandle(Structure):
+    pass
+
+
 DedupP = POINTER(_DedupHandle)
 SignatureP = POINTER(_SignatureHandle)
+PreparedP = POINTER(_PreparedHandle)
 
 # name: (restype, argtypes)
 _PROTOTYPES = {
@@ -329,6 +334,13 @@ _PROTOTYPES = {
     "retold_signature_serialize": (c_int, [SignatureP, POINTER(c_uint8), c_uint64, POINTER(c_uint64)]),
     "retold_signature_deserialize": (c_int, [POINTER(SignatureP), POINTER(c_uint8), c_uint64]),
     "retold_signature_jaccard": (c_int, [SignatureP, SignatureP, POINTER(c_double)]),
+    "retold_dedup_prepare": (c_int, [POINTER(PreparedP), DedupP, POINTER(Document)]),
+    "retold_prepared_free": (None, [PreparedP]),
+    "retold_prepared_serialize": (c_int, [PreparedP, POINTER(c_uint8), c_uint64, POINTER(c_uint64)]),
+    "retold_prepared_deserialize": (c_int, [POINTER(PreparedP), POINTER(c_uint8), c_uint64]),
+    "retold_prepared_band_keys": (c_int, [PreparedP, POINTER(c_uint32), c_uint64, POINTER(c_uint64)]),
+    "retold_dedup_add_prepared_batch": (c_int, [DedupP, POINTER(PreparedP), c_uint64, POINTER(AddResult),
+                                                POINTER(c_uint64)]),
 }
 
 

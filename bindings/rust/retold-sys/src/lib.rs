@@ -356,6 +356,14 @@ pub struct retold_signature {
     _marker: PhantomData<(*mut u8, PhantomPinned)>,
 }
 
+/// Opaque, immutable prepared document: one document's features with the configuration
+/// fingerprint that made them (`retold_dedup_prepare`).
+#[repr(C)]
+pub struct retold_prepared {
+    _private: [u8; 0],
+    _marker: PhantomData<(*mut u8, PhantomPinned)>,
+}
+
 // ------------------------------------------------------------------------------------------
 // Functions. Not `unsafe extern` (edition 2024 syntax) so that rustc 1.63 builds this too.
 
@@ -463,4 +471,33 @@ extern "C" {
     ) -> c_int;
     pub fn retold_signature_deserialize(out: *mut *mut retold_signature, bytes: *const u8, len: u64) -> c_int;
     pub fn retold_signature_jaccard(a: *const retold_signature, b: *const retold_signature, out: *mut f64) -> c_int;
+
+    // Prepared documents (features computed in one place, added in another). The safe crate
+    // does not wrap them yet.
+    pub fn retold_dedup_prepare(
+        out: *mut *mut retold_prepared,
+        dedup: *const retold_dedup,
+        doc: *const retold_document,
+    ) -> c_int;
+    pub fn retold_prepared_free(prepared: *mut retold_prepared);
+    pub fn retold_prepared_serialize(
+        prepared: *const retold_prepared,
+        buf: *mut u8,
+        capacity: u64,
+        out_len: *mut u64,
+    ) -> c_int;
+    pub fn retold_prepared_deserialize(out: *mut *mut retold_prepared, bytes: *const u8, len: u64) -> c_int;
+    pub fn retold_prepared_band_keys(
+        prepared: *const retold_prepared,
+        buf: *mut u32,
+        capacity: u64,
+        out_count: *mut u64,
+    ) -> c_int;
+    pub fn retold_dedup_add_prepared_batch(
+        dedup: *mut retold_dedup,
+        docs: *const *const retold_prepared,
+        count: u64,
+        results: *mut retold_add_result,
+        out_added: *mut u64,
+    ) -> c_int;
 }
