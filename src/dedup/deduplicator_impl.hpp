@@ -132,6 +132,9 @@ struct deduplicator::impl {
   minhasher hasher;
   lsh_index lsh;
   std::optional<tfidf_embedder> embedder;
+  // slot -> vector: the only copy (the vector index reads it in place, vector_row_source).
+  // Declared before vectors_index and next_index, which read it, so it outlives both.
+  detail::vector_store vectors;
   std::optional<vector_index> vectors_index;
   leader_clustering stories;
 
@@ -141,9 +144,6 @@ struct deduplicator::impl {
   std::vector<std::string> sources;
   std::vector<std::uint32_t> text_lengths;
   std::vector<pair_scores> join_scores;  // scores against the leader when the document joined
-  // slot -> vector: the only copy (the vector index reads it in place, vector_row_source).
-  // Declared before next_index, whose worker thread reads it.
-  detail::vector_store vectors;
   // The next vector index, trained on another thread from a snapshot of keys while this one
   // answers (vector_index_builder): started by the segment close at which the live count reaches
   // retrain_start(due), swapped in by the close at which it reaches `due`

@@ -203,11 +203,11 @@ int main(void) {
     CHECK_RC(retold_dedup_stats(fresh, &st), RETOLD_OK);
     CHECK(st.documents == 0);
     /* NULL handles in the array */
+    retold_prepared_free(mixed[1]);
     mixed[1] = NULL;
     CHECK_RC(retold_dedup_add_prepared_batch(fresh, (const retold_prepared *const *)mixed, 2, NULL, NULL),
              RETOLD_EINVALID);
     CHECK_MSG("docs[1]");
-    retold_prepared_free(mixed[1]);
     retold_dedup_free(fresh);
     retold_prepared_free(NULL);
   }
