@@ -71,13 +71,15 @@ class vector_store final : public vector_row_source {
       // Left uninitialized (untouched pages cost nothing). Aligned to 2 MiB and marked for
       // transparent huge pages: an IVF scan reads rows scattered over the whole store, and with
       // 4 KiB pages nearly every row was a TLB miss.
+      // Mapped, not malloc'ed: a freed chunk goes back to the system at once (glibc would keep
+      // freed multi-MiB blocks in its heap after raising its mmap threshold).
       const std::size_t bytes = (per_chunk_ * dim_ * sizeof(float) + huge_page - 1) / huge_page * huge_page;
-      void* mem = std::aligned_alloc(huge_page, bytes);
-      if (!mem) throw std::bad_alloc();
+      void* mem = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (mem == MAP_FAILED) throw std::bad_alloc();
 #ifdef __linux__
       (void)madvise(mem, bytes, MADV_HUGEPAGE);  // advice only: without it, ordinary pages
 #endif
-      entry[c % dir_size].reset(static_cast<float*>(mem));
+      entry[c % dir_size] = chunk_ptr(static_cast<float*>(mem), free_chunk{bytes});
       ++allocated_;
     }
   }
@@ -98,7 +100,8 @@ class vector_store final : public vector_row_source {
   static constexpr std::size_t dir_size = 1024;  // directory entries of dir_size chunks each
   static constexpr std::size_t huge_page = std::size_t{2} << 20;
   struct free_chunk {
-    void operator()(float* p) const noexcept { std::free(p); }
+    std::size_t bytes = 0;
+    void operator()(float* p) const noexcept { munmap(p, bytes); }
   };
   using chunk_ptr = std::unique_ptr<float[], free_chunk>;
   float* chunk(std::size_t c) const noexcept { return dir_[c / dir_size][c % dir_size].get(); }
