@@ -90,6 +90,32 @@ std::string_view text_view(const char* text, std::uint64_t len, const char* what
   return {text, static_cast<std::size_t>(len)};
 }
 
+// Converts and checks one C document (its struct_size too). The views borrow the caller's memory.
+retold::document to_document(const retold_document* p, const std::string& what) {
+  require(p, what.c_str());
+  const retold_document d = read_struct(p, what.c_str(), retold_document{});
+  retold::document doc;
+  if (d.id == nullptr) fail(RETOLD_EINVALID, what + ".id is NULL");
+  doc.id = d.id;
+  doc.text = text_view(d.text, d.text_len, "document text");
+  doc.title = text_view(d.title, d.title_len, "document title");
+  // Misuse (RETOLD_EINVALID) is reported before anything about the contents (RETOLD_EUTF8).
+  if (d.vector_dim != 0 && d.vector == nullptr)
+    fail(RETOLD_EINVALID, what + " ('" + std::string(doc.id) + "'): vector is NULL but vector_dim is " +
+                              std::to_string(d.vector_dim));
+  if (d.source != nullptr) {
+    doc.source = d.source;
+    std::size_t bad = 0;
+    // Sources come back out as strings (clusters, members), so they must be text too.
+    if (!retold::is_valid_utf8(doc.source, &bad))
+      fail(RETOLD_EUTF8, "source of document '" + std::string(doc.id) + "' is not valid UTF-8 (byte " +
+                             std::to_string(bad) + ")");
+  }
+  doc.timestamp = d.timestamp;
+  if (d.vector_dim != 0) doc.vector = std::span<const float>(d.vector, d.vector_dim);
+  return doc;
+}
+
 std::string_view cstring(const char* s, const char* what) {
   if (s == nullptr) fail(RETOLD_EINVALID, std::string(what) + " is NULL");
   return s;

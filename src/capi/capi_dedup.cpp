@@ -25,32 +25,6 @@ retold::capi::dedup_handle::dedup_handle(retold::deduplicator d) : dedup(std::mo
 
 namespace {
 
-// Converts and checks one C document (its struct_size too). The views borrow the caller's memory.
-retold::document to_cpp(const retold_document* p, const std::string& what) {
-  require(p, what.c_str());
-  const retold_document d = retold::capi::read_struct(p, what.c_str(), retold_document{});
-  retold::document doc;
-  if (d.id == nullptr) fail(RETOLD_EINVALID, what + ".id is NULL");
-  doc.id = d.id;
-  doc.text = text_view(d.text, d.text_len, "document text");
-  doc.title = text_view(d.title, d.title_len, "document title");
-  // Misuse (RETOLD_EINVALID) is reported before anything about the contents (RETOLD_EUTF8).
-  if (d.vector_dim != 0 && d.vector == nullptr)
-    fail(RETOLD_EINVALID, what + " ('" + std::string(doc.id) + "'): vector is NULL but vector_dim is " +
-                              std::to_string(d.vector_dim));
-  if (d.source != nullptr) {
-    doc.source = d.source;
-    std::size_t bad = 0;
-    // Sources come back out as strings (clusters, members), so they must be text too.
-    if (!retold::is_valid_utf8(doc.source, &bad))
-      fail(RETOLD_EUTF8, "source of document '" + std::string(doc.id) + "' is not valid UTF-8 (byte " +
-                             std::to_string(bad) + ")");
-  }
-  doc.timestamp = d.timestamp;
-  if (d.vector_dim != 0) doc.vector = std::span<const float>(d.vector, d.vector_dim);
-  return doc;
-}
-
 const retold_query_options query_defaults = RETOLD_QUERY_OPTIONS_INIT;
 
 retold::query_options to_cpp(const retold_query_options& o) {
@@ -114,7 +88,7 @@ int retold_dedup_add(retold_dedup* dedup, const retold_document* doc, retold_add
   return guard("retold_dedup_add", [&] {
     auto& d = dedup_of(dedup);
     if (result) retold::capi::check_size_of<retold_add_result>("result", result->struct_size, nullptr);
-    const retold::document cdoc = to_cpp(doc, "doc");
+    const retold::document cdoc = retold::capi::to_document(doc, "doc");
     const retold::add_result r = d.add(cdoc);
     if (result) {
       retold::capi::begin_result_strings();
@@ -162,7 +136,7 @@ int retold_dedup_add_batch(retold_dedup* dedup, const retold_document* docs, uin
     for (std::uint64_t i = 0; i < count; ++i) {
       const std::string what = "docs[" + std::to_string(i) + "]";
       try {
-        batch.push_back(to_cpp(element(docs, doc_stride, static_cast<std::size_t>(i)), what));
+        batch.push_back(retold::capi::to_document(element(docs, doc_stride, static_cast<std::size_t>(i)), what));
         where.push_back(static_cast<std::size_t>(i));
       } catch (const retold::capi::c_error& e) {
         rejected.push_back({static_cast<std::size_t>(i), e.code, what + ": " + e.message});

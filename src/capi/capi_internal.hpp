@@ -102,6 +102,9 @@ const retold::signature& signature_of(const retold_signature* h);
 
 /// (pointer, length) text as a view; NULL is allowed only with length 0.
 std::string_view text_view(const char* text, std::uint64_t len, const char* what);
+/// One C document as C++ views (struct_size, id, text, title, vector and source checked), as
+/// retold_dedup_add reads it. The views borrow the caller's memory.
+retold::document to_document(const retold_document* p, const std::string& what);
 /// A NUL-terminated, non-NULL string argument as a view.
 std::string_view cstring(const char* s, const char* what);
 

@@ -39,30 +39,6 @@ const retold::prepared_document& prepared_of(const retold_prepared* h, const std
   return p->doc;
 }
 
-// One C document to C++ views (as retold_dedup_add reads it). The views borrow the caller's memory.
-retold::document to_cpp(const retold_document* p, const std::string& what) {
-  require(p, what.c_str());
-  const retold_document d = retold::capi::read_struct(p, what.c_str(), retold_document{});
-  retold::document doc;
-  if (d.id == nullptr) fail(RETOLD_EINVALID, what + ".id is NULL");
-  doc.id = d.id;
-  doc.text = text_view(d.text, d.text_len, "document text");
-  doc.title = text_view(d.title, d.title_len, "document title");
-  if (d.vector_dim != 0 && d.vector == nullptr)
-    fail(RETOLD_EINVALID, what + " ('" + std::string(doc.id) + "'): vector is NULL but vector_dim is " +
-                              std::to_string(d.vector_dim));
-  if (d.source != nullptr) {
-    doc.source = d.source;
-    std::size_t bad = 0;
-    if (!retold::is_valid_utf8(doc.source, &bad))
-      fail(RETOLD_EUTF8, "source of document '" + std::string(doc.id) + "' is not valid UTF-8 (byte " +
-                             std::to_string(bad) + ")");
-  }
-  doc.timestamp = d.timestamp;
-  if (d.vector_dim != 0) doc.vector = std::span<const float>(d.vector, d.vector_dim);
-  return doc;
-}
-
 template <class T>
 T* element(T* base, std::size_t stride, std::size_t i) {
   using byte = std::conditional_t<std::is_const_v<T>, const unsigned char, unsigned char>;
@@ -78,7 +54,7 @@ int retold_dedup_prepare(retold_prepared** out, const retold_dedup* dedup, const
   return guard("retold_dedup_prepare", [&] {
     require(out, "out");
     const auto& d = dedup_of(dedup);
-    const retold::document cdoc = to_cpp(doc, "doc");
+    const retold::document cdoc = retold::capi::to_document(doc, "doc");
     *out = to_handle(new prepared_handle{prepared_handle::live_magic, d.prepare(cdoc)});
     return RETOLD_OK;
   });
