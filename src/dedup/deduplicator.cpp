@@ -270,12 +270,15 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   if (!sig.empty())
     for (const auto& m : lsh.query(sig, opts.lsh_threshold)) cand.push_back(static_cast<std::uint32_t>(m.key));
   if (vectors_index && !vec.empty() && opts.vector_candidates > 0) {
-    // The nearest vectors: the index's, and the open segment's (not yet in the index) by exact
-    // cosine; the top vector_candidates of both together.
+    // The nearest vectors: the index's, the recent window's and the open segment's (not yet in
+    // the index) by exact cosine; the top vector_candidates of them together, as add() sees them.
     std::vector<std::pair<float, std::uint32_t>> best;
+    const std::uint32_t recent = recent_from();
     if (vectors_index->size() > 0)
       for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
-        best.emplace_back(m.cosine, static_cast<std::uint32_t>(m.key));
+        if (m.key < recent) best.emplace_back(m.cosine, static_cast<std::uint32_t>(m.key));
+    const auto recent_nn = recent_nearest(vec.data(), 1, opts.vector_candidates);
+    best.insert(best.end(), recent_nn[0].begin(), recent_nn[0].end());
     const std::vector<float> open_cos = cosines_with_open(vec.data(), 1);
     for (std::size_t j = 0; j < open_cos.size(); ++j)
       if (!ids[open_from + j].empty()) best.emplace_back(open_cos[j], static_cast<std::uint32_t>(open_from + j));
@@ -685,25 +688,66 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
   open_cells.clear();
 }
 
+void deduplicator::impl::cosines_with_slots(const float* rows, std::size_t n, std::uint32_t from, std::uint32_t to,
+                                            float* out, std::size_t ldo) const {
+  // Slots' rows are contiguous within a chunk of the store: one kernel call per run.
+  for (std::uint32_t j = from; j < to;) {
+    const float* first = vectors.row(j);
+    std::uint32_t len = 1;
+    while (j + len < to && vectors.row(j + len) == first + static_cast<std::size_t>(len) * dim) ++len;
+    detail::kernels().block(rows, n, dim, first, len, dim, dim, out + (j - from), ldo);
+    j += len;
+  }
+}
+
 std::vector<float> deduplicator::impl::cosines_with_open(const float* rows, std::size_t n) const {
   const std::size_t open = ids.size() - open_from;
   std::vector<float> out(n * open);
   if (open == 0 || n == 0 || dim == 0) return out;
-  // The open slots' rows are contiguous within a chunk of the store: one kernel call per run.
-  std::vector<std::pair<std::size_t, std::size_t>> runs;  // (first column, columns)
-  for (std::size_t j = 0; j < open;) {
-    const float* first = vectors.row(open_from + j);
-    std::size_t len = 1;
-    while (j + len < open && vectors.row(open_from + j + len) == first + len * dim) ++len;
-    runs.emplace_back(j, len);
-    j += len;
-  }
   constexpr std::size_t rows_per_call = 4;
+  const auto to = static_cast<std::uint32_t>(ids.size());
   parallel_for((n + rows_per_call - 1) / rows_per_call, worker_count(n * open / 65536), [&](std::size_t g) {
     const std::size_t r0 = g * rows_per_call, rn = std::min(rows_per_call, n - r0);
-    for (const auto& [j0, len] : runs)
-      detail::kernels().block(rows + r0 * dim, rn, dim, vectors.row(open_from + j0), len, dim, dim,
-                              out.data() + r0 * open + j0, open);
+    cosines_with_slots(rows + r0 * dim, rn, open_from, to, out.data() + r0 * open, open);
+  });
+  return out;
+}
+
+std::uint32_t deduplicator::impl::recent_from() const noexcept {
+  if (!vectors_index || dim == 0 || vectors_index->active_kind() != vector_index_kind::ivf) return open_from;
+  std::uint32_t from = open_from;
+  for (std::size_t live = 0; from > 0 && live < recent_exact;)
+    if (!ids[--from].empty()) ++live;
+  return from;
+}
+
+std::vector<std::vector<std::pair<float, std::uint32_t>>> deduplicator::impl::recent_nearest(const float* rows,
+                                                                                              std::size_t n,
+                                                                                              std::size_t k) const {
+  std::vector<std::vector<std::pair<float, std::uint32_t>>> out(n);
+  const std::uint32_t from = recent_from();
+  const std::size_t width = open_from - from;
+  if (width == 0 || n == 0 || k == 0) return out;
+  // Groups of rows small enough that their cosines (rows_per_group x width, 256 KiB at the
+  // window's size) stay in cache, and the window's rows (4 MiB) are read once per group.
+  constexpr std::size_t rows_per_group = 16;
+  parallel_for((n + rows_per_group - 1) / rows_per_group, worker_count(n * width / 65536), [&](std::size_t g) {
+    const std::size_t r0 = g * rows_per_group, rn = std::min(rows_per_group, n - r0);
+    std::vector<float> cos(rn * width);
+    cosines_with_slots(rows + r0 * dim, rn, from, open_from, cos.data(), width);
+    for (std::size_t i = 0; i < rn; ++i) {
+      auto& best = out[r0 + i];
+      best.reserve(width);
+      for (std::size_t j = 0; j < width; ++j)
+        if (!ids[from + j].empty()) best.emplace_back(cos[i * width + j], static_cast<std::uint32_t>(from + j));
+      auto better = [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; };
+      if (best.size() > k) {
+        std::nth_element(best.begin(), best.begin() + static_cast<std::ptrdiff_t>(k), best.end(), better);
+        best.resize(k);
+      }
+      std::sort(best.begin(), best.end(), better);
+      best.shrink_to_fit();
+    }
   });
   return out;
 }
@@ -750,6 +794,9 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   const std::size_t nrows = doc_of_row.size();
   const std::size_t open = ids.size() - open_from;
   const std::vector<float> open_cos = cosines_with_open(rows.data(), nrows);
+  // The exact window before the open segment; the index's answers inside it are replaced by it.
+  const std::uint32_t recent = recent_from();
+  const auto recent_nn = recent_nearest(rows.data(), nrows, kk);
   std::vector<std::vector<float>> cos_before(nrows);
   parallel_for((nrows + 3) / 4, worker_count(nrows / 64), [&](std::size_t g) {
     const std::size_t r0 = 4 * g, rn = std::min<std::size_t>(4, nrows - r0), width = r0 + rn - 1;
@@ -772,8 +819,10 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
       const auto r = static_cast<std::size_t>(row_of[k]);
       const std::vector<float> cos = std::move(cos_before[r]);
       std::vector<std::pair<float, std::int64_t>> best;  // (cosine, slot or -1 - position)
-      best.reserve(stored_nn[k].size() + open + r);
-      for (const auto& m : stored_nn[k]) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
+      best.reserve(stored_nn[k].size() + recent_nn[r].size() + open + r);
+      for (const auto& m : stored_nn[k])
+        if (m.key < recent) best.emplace_back(m.cosine, static_cast<std::int64_t>(m.key));
+      for (const auto& [cosine, slot] : recent_nn[r]) best.emplace_back(cosine, static_cast<std::int64_t>(slot));
       for (std::size_t j = 0; j < open; ++j)
         if (!ids[open_from + j].empty()) best.emplace_back(open_cos[r * open + j], static_cast<std::int64_t>(open_from + j));
       for (std::size_t j = 0; j < r; ++j) best.emplace_back(cos[j], -1 - static_cast<std::int64_t>(doc_of_row[j]));
