@@ -566,6 +566,7 @@ std::vector<add_result> deduplicator::impl::add_features(std::span<const documen
       }
     }
     timing.verify_cluster += seconds_since(t);
+    s.feed_next_index();
     const bool epoch_ended = s.embedder && s.embedder->documents_observed() != observed_before;
     if (s.ids.size() - s.open_from >= impl::max_segment || epoch_ended) {
       t = stage_clock::now();
@@ -635,7 +636,7 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
         const std::shared_lock readers_welcome(mutex);
         try {
           if (next_index) {
-            next_index->add(std::move(joining));
+            feed_next_index();
             std::vector<std::uint64_t> removed;  // given to it earlier, removed since
             for (std::uint32_t slot = 0; slot < end; ++slot)
               if (ids[slot].empty()) removed.push_back(slot);
@@ -678,10 +679,12 @@ void deduplicator::impl::close_segment(std::unique_lock<std::shared_mutex>& lock
       if (cells.size() == joining.size()) vectors_index->add_stored(joining, cells, worker_count(joining.size() / 64));
       else vectors_index->add_stored(joining, worker_count(joining.size() / 64));
     }
-    if (next_index)
-      next_index->add(std::move(joining));
-    else if (due != SIZE_MAX && after >= retrain_start(due))
+    if (next_index) {
+      feed_next_index();
+    } else if (due != SIZE_MAX && after >= retrain_start(due)) {
       next_index.emplace(opts.vector_index, vectors, live_keys(0), due);
+      next_fed = end;
+    }
   }
   open_from = end;
   calibration_in_force = calibration;
@@ -698,6 +701,16 @@ void deduplicator::impl::cosines_with_slots(const float* rows, std::size_t n, st
     detail::kernels().block(rows, n, dim, first, len, dim, dim, out + (j - from), ldo);
     j += len;
   }
+}
+
+void deduplicator::impl::feed_next_index() {
+  if (!next_index) return;
+  const auto end = static_cast<std::uint32_t>(ids.size());
+  std::vector<std::uint64_t> keys;
+  for (std::uint32_t slot = next_fed; slot < end; ++slot)
+    if (!ids[slot].empty()) keys.push_back(slot);
+  next_fed = end;
+  next_index->add(std::move(keys));
 }
 
 std::vector<float> deduplicator::impl::cosines_with_open(const float* rows, std::size_t n) const {

@@ -154,6 +154,10 @@ struct deduplicator::impl {
   // document counts, so results never depend on timing; a pending one is saved with the state.
   // Only over caller rows (not with scalar_quantization, which keeps the synchronous retraining).
   std::optional<vector_index_builder> next_index;
+  // Slots below this were given to next_index (meaningful while it exists). Each add call hands
+  // it the documents it stored (feed_next_index), so the builder keeps pace with the stream and
+  // the add that swaps it in waits for one call's documents, not a whole segment's.
+  std::uint32_t next_fed = 0;
   static std::size_t retrain_start(std::size_t due) noexcept { return due - due / 4; }
   // The IVF cell of each open-segment row as segment_candidates' search found it (XXH3 of the
   // row -> cell, under the index in force), so close_segment need not assign cells again.
@@ -254,6 +258,8 @@ struct deduplicator::impl {
   /// copies of the vectors under a shared lock (readers go on with the old index and the open
   /// segment), and swapped in under the exclusive lock again.
   void close_segment(std::unique_lock<std::shared_mutex>& lock);
+  /// Queues the live slots from next_fed on to next_index, when there is one. Exclusive.
+  void feed_next_index();
   /// `known`: scores already computed against some stored slots (sorted by slot), see
   /// segment_candidate; the other candidates are scored here.
   add_result insert(const document& doc, doc_features& f, std::span<const std::uint32_t> candidates,

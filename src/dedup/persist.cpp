@@ -551,6 +551,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
         if (next_training->trained_at != s.vectors_index->next_training_at())
           rv.fail("the pending vector index training is not for the size the index retrains at");
         s.next_index.emplace(s.opts.vector_index, s.vectors, std::move(*next_training), std::move(keys));
+        s.next_fed = static_cast<std::uint32_t>(open_from);
       }
     } catch (const error& e) {
       if (e.code() != errc::invalid_argument) throw;
