@@ -290,7 +290,10 @@ class RETOLD_API deduplicator {
   /// options.threads is and however documents are split into calls (or into runs with save() and
   /// load() between them), with the IVF vector index too: new documents are compared with the
   /// latest ones (up to 4096, the open segment) by exact cosine, and join the vector index
-  /// together. A bad document does not stop the batch: its result has status != ok and nothing
+  /// together. Once the index is an IVF (approximate), the 4096 live documents before the open
+  /// segment are compared by exact cosine as well, so a document always sees its last 4,096 to
+  /// 8,191 predecessors exactly (retellings mostly follow their source closely) and older ones
+  /// through the IVF; query() and query_vector() see the same. A bad document does not stop the batch: its result has status != ok and nothing
   /// of it is stored. Exclusive lock (feature extraction runs before taking it).
   std::vector<add_result> add_batch(std::span<const document> docs);
 
