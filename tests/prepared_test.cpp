@@ -4,8 +4,12 @@
 #include <retold/dedup.hpp>
 
 #include "seed_corpus.hpp"
+#include "store/state_file.hpp"
 
 #include <gtest/gtest.h>
+#include <xxhash.h>
+
+#include <functional>
 
 #include <cmath>
 #include <iterator>
@@ -244,6 +248,73 @@ TEST(Prepared, DamagedAndTruncatedBlobsAreCorruptedState) {
   } catch (const retold::error& e) {
     EXPECT_EQ(e.code(), errc::incompatible);
   }
+}
+
+// `blob` with its embedder terms and counts replaced by what `edit` makes of them, re-encoded with
+// the library's own writer and given a valid checksum (computed as parse() checks it), so only
+// the field checks can refuse it. Walks the layout serialize() writes.
+std::vector<std::uint8_t> with_terms(const std::vector<std::uint8_t>& blob,
+                                     const std::function<void(std::vector<std::uint64_t>&, std::vector<float>&)>& edit) {
+  const std::size_t body = blob.size() - 8;
+  retold::detail::byte_reader r(std::span<const std::uint8_t>(blob.data(), body), "test");
+  r.skip(8 + 4 + 8);  // magic, format version, fingerprint
+  (void)r.str();      // id
+  (void)r.i64();      // timestamp
+  for (int k = 0; k < 3; ++k) (void)r.str();  // source, title, snippet
+  (void)r.u64();                                // text length
+  (void)r.u32_array();                          // signature
+  (void)r.u32_array();                          // band keys
+  (void)r.bytes();                              // sketch
+  const std::size_t terms_at = body - r.remaining();
+  auto terms = r.u64_array();
+  auto counts = r.f32_array();
+  const std::size_t rest_at = body - r.remaining();
+  edit(terms, counts);
+  retold::detail::byte_writer w;
+  w.buffer().assign(blob.begin(), blob.begin() + static_cast<std::ptrdiff_t>(terms_at));
+  w.u64_array(terms);
+  w.f32_array(counts);
+  w.buffer().insert(w.buffer().end(), blob.begin() + static_cast<std::ptrdiff_t>(rest_at), blob.begin() + static_cast<std::ptrdiff_t>(body));
+  w.u64(XXH3_64bits(w.buffer().data(), w.buffer().size()));
+  return std::move(w.buffer());
+}
+
+TEST(Prepared, EmbedderTermsMustBeSortedUniqueAndCounted) {
+  retold::deduplicator d;  // the built-in embedder: the blob carries terms
+  const auto blob =
+      d.prepare(doc("a", "the minister said on tuesday that the talks would resume in geneva next week")).serialize();
+  std::size_t n = 0;
+  // The re-encoder itself changes nothing: an unedited blob comes back byte for byte and parses.
+  const auto same = with_terms(blob, [&](auto& t, auto&) { n = t.size(); });
+  ASSERT_EQ(same, blob);
+  ASSERT_GT(n, 3u);
+  (void)retold::prepared_document::parse(same);
+
+  const auto expect_refused = [&](const std::vector<std::uint8_t>& bad, std::string_view why) {
+    try {
+      (void)retold::prepared_document::parse(bad);
+      ADD_FAILURE() << "accepted a blob whose terms " << why;
+    } catch (const retold::error& e) {
+      EXPECT_EQ(e.code(), errc::corrupted_state) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  expect_refused(with_terms(blob, [](auto& t, auto& c) { std::swap(t[1], t[2]), std::swap(c[1], c[2]); }),
+                 "embedder term 2 is smaller than the one before it");
+  expect_refused(with_terms(blob, [](auto& t, auto&) { t[2] = t[1]; }), "embedder term 2 repeats the one before it");
+  expect_refused(with_terms(blob, [](auto& t, auto& c) {  // one term listed twice, each with half its count
+                   t.insert(t.begin() + 1, t[1]);
+                   c[1] /= 2;
+                   c.insert(c.begin() + 1, c[1]);
+                 }),
+                 "embedder term 2 repeats the one before it");
+  expect_refused(with_terms(blob, [](auto&, auto& c) { c[0] = 0.0f; }), "embedder term 0 has count");
+  expect_refused(with_terms(blob, [](auto&, auto& c) { c.back() = -1.0f; }), "has count -1");
+  // Found by fuzz_prepared: the embedder converts counts to integers, 8e32 is out of range (UB).
+  expect_refused(with_terms(blob, [](auto&, auto& c) { c[1] = 8e32f; }), "embedder term 1 has count");
+  (void)retold::prepared_document::parse(with_terms(blob, [](auto&, auto& c) { c[1] = 4294967296.0f; }));
+  EXPECT_EQ(d.stats().documents, 0u);
+  EXPECT_EQ(d.add_prepared(std::vector{retold::prepared_document::parse(same)}).at(0).status, errc::ok);
 }
 
 TEST(Prepared, ABlobOfAnotherConfigurationIsRefusedWhole) {

@@ -6,7 +6,8 @@
 #   3. each binding's own suite (bindings/<language>/run_tests.sh),
 #   4. the exported C ABI against its recorded baseline (tools/ci/abi.sh), the concurrency
 #      tests built with ThreadSanitizer (tools/ci/tsan.sh),
-#   5. each libFuzzer target for a bounded time (tools/ci/fuzz.sh, RETOLD_FUZZ_SECONDS each),
+#   5. each libFuzzer target for a bounded time (tools/ci/fuzz.sh: 300 s shared by the targets, or
+#      RETOLD_FUZZ_SECONDS each),
 #   6. the evaluation on real data with its regression floors, when ../shared/data exists.
 # Exits non-zero when anything fails. Idempotent: rebuilds incrementally.
 set -euo pipefail

@@ -253,8 +253,9 @@ class RETOLD_API prepared_document {
   /// Thread-safe.
   std::vector<std::uint8_t> serialize() const;
   /// Inverse of serialize(). errc::corrupted_state naming what was wrong for a truncated, damaged
-  /// (checksum) or inconsistent blob, errc::incompatible for another format version. Never reads
-  /// past `bytes`. Thread-safe.
+  /// (checksum) or inconsistent blob (e.g. band keys without a signature, embedder terms not
+  /// sorted ascending and unique or with a count outside (0, 2^32]), errc::incompatible for
+  /// another format version. Never reads past `bytes`. Thread-safe.
   static prepared_document parse(std::span<const std::uint8_t> bytes);
 
   struct data;  // defined in src/dedup/prepared.cpp

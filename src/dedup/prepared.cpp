@@ -29,6 +29,7 @@ namespace {
 
 constexpr char magic[8] = {'R', 'T', 'P', 'R', 'E', 'P', '0', '1'};
 constexpr std::size_t max_id_bytes = 1024;
+constexpr float max_term_count = 4294967296.0f;  // 2^32
 
 bool all_empty(std::span<const std::uint32_t> v) {
   return std::all_of(v.begin(), v.end(), [](std::uint32_t x) { return x == signature::empty_value; });
@@ -176,8 +177,22 @@ prepared_document prepared_document::parse(std::span<const std::uint8_t> bytes) 
   f.terms.terms = r.u64_array();
   f.terms.counts = r.f32_array();
   if (f.terms.terms.size() != f.terms.counts.size()) r.fail("term and count arrays differ in length");
-  for (float c : f.terms.counts)
+  // The embedder's term_counts contract (embed.hpp): terms sorted ascending and unique, as
+  // extract() makes them. observe() counts every listed term once in the document frequencies,
+  // so a repeated term would count one document twice (and forget() could not undo it); a
+  // count <= 0 is skipped by embed_into() but still observed, and embed_into() converts a count
+  // to an integer, so one past 2^32 (more occurrences than any document holds) is refused too.
+  for (std::size_t i = 1; i < f.terms.terms.size(); ++i)
+    if (f.terms.terms[i] <= f.terms.terms[i - 1])
+      r.fail("embedder term " + std::to_string(i) +
+             (f.terms.terms[i] == f.terms.terms[i - 1] ? " repeats the one before it"
+                                                        : " is smaller than the one before it (terms must be sorted ascending)"));
+  for (std::size_t i = 0; i < f.terms.counts.size(); ++i) {
+    const float c = f.terms.counts[i];
     if (!std::isfinite(c)) r.fail("non-finite term count");
+    if (!(c > 0.0f) || c > max_term_count)
+      r.fail("embedder term " + std::to_string(i) + " has count " + std::to_string(c) + " (must be in (0, 2^32])");
+  }
   f.vector = r.f32_array();
   for (float x : f.vector)
     if (!std::isfinite(x)) r.fail("non-finite vector value");

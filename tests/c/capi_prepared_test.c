@@ -5,46 +5,13 @@
  * configuration (RETOLD_EINCOMPATIBLE, nothing stored), and misuse (NULL handles and buffers).
  * Registered with CTest; exits non-zero when a check failed, printing each with the last error.
  */
+#include "capi_check.h"
+
 #include <retold/retold.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int failures = 0;
-static int checks = 0;
-
-#define CHECK(cond)                                                                        \
-  do {                                                                                     \
-    ++checks;                                                                              \
-    if (!(cond)) {                                                                         \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n  last error: %s\n", __FILE__, __LINE__, \
-              #cond, retold_last_error());                                                 \
-      ++failures;                                                                          \
-    }                                                                                      \
-  } while (0)
-
-#define CHECK_RC(call, expected)                                                                  \
-  do {                                                                                            \
-    int rc_ = (call);                                                                             \
-    ++checks;                                                                                     \
-    if (rc_ != (expected)) {                                                                      \
-      fprintf(stderr, "%s:%d: %s returned %d (%s), expected %d (%s)\n  last error: %s\n",       \
-              __FILE__, __LINE__, #call, rc_, retold_error_name(rc_), (int)(expected),            \
-              retold_error_name(expected), retold_last_error());                                  \
-      ++failures;                                                                                 \
-    }                                                                                             \
-  } while (0)
-
-#define CHECK_MSG(needle)                                                                   \
-  do {                                                                                      \
-    ++checks;                                                                               \
-    if (strstr(retold_last_error(), (needle)) == NULL) {                                    \
-      fprintf(stderr, "%s:%d: last error \"%s\" does not mention \"%s\"\n", __FILE__,      \
-              __LINE__, retold_last_error(), (needle));                                     \
-      ++failures;                                                                           \
-    }                                                                                       \
-  } while (0)
 
 #define N_DOCS 6
 
@@ -238,6 +205,5 @@ int main(void) {
   retold_dedup_free(replay);
   retold_dedup_free(preparer);
   retold_dedup_free(foreign);
-  printf("capi_prepared_test: %d checks, %d failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return capi_check_finish("capi_prepared_test");
 }

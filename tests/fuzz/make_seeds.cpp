@@ -1,9 +1,11 @@
 // tests/fuzz/make_seeds.cpp - writes seed inputs that are real data, not guesses: saved states
 // of small deduplicators fed from seeds/corpus.jsonl (both forms of state_codec.hpp) for
-// fuzz_state, and serialized signatures for fuzz_signature.
+// fuzz_state, serialized signatures for fuzz_signature, and prepared-document blobs made by
+// deduplicator::prepare() (in the form of prepared_codec.hpp) for fuzz_prepared.
 //   fuzz_make_seeds <seeds/corpus.jsonl> <tests/fuzz/corpus>
 // Deterministic: the same corpus gives the same files, so committed seeds only change when the
 // state format does.
+#include "prepared_codec.hpp"
 #include "state_codec.hpp"
 
 #include "input.hpp"
@@ -127,6 +129,26 @@ int main(int argc, char** argv) {
     const auto sig = d.compute_signature(all[0].text).serialize();
     write(out / "signature" / (std::string(c.name) + ".sig"), std::string(sig.begin(), sig.end()));
   }
+  // Prepared documents: three records of each configuration fuzz_prepared knows, and one text
+  // without shingles (empty signature, no band keys). Flags 3 (checksum and fingerprint fixed
+  // after mutation); the second record of each also with a valid document before it (flag 4).
+  const char* prepared_names[] = {"builtin", "keep_text", "none_char", "external"};
+  const auto prepared = retold_fuzz::prepared_configs();
+  for (std::size_t c = 0; c < prepared.size(); ++c) {
+    const retold::deduplicator d(prepared[c]);
+    const std::vector<float> vec(prepared[c].external_dimension, 0.25f);
+    for (std::size_t i = 0; i < 4 && i < all.size(); ++i) {
+      const auto& r = all[i];
+      const std::string_view text = i == 3 ? std::string_view(".") : std::string_view(r.text).substr(0, 600);
+      const auto blob = d.prepare({.id = r.id, .text = text, .title = r.title, .timestamp = r.timestamp,
+                                   .source = r.source, .vector = vec})
+                            .serialize();
+      const char flags = i == 1 ? 7 : 3;
+      write(out / "prepared" / (std::string(prepared_names[c]) + "-" + std::to_string(i) + ".blob"),
+            std::string{static_cast<char>(c), flags} + std::string(blob.begin(), blob.end()));
+    }
+  }
+
   const auto empty = retold::signature(retold::minhash_config{.num_hashes = 4}).serialize();
   write(out / "signature" / "empty.sig", std::string(empty.begin(), empty.end()));
   std::error_code ec;

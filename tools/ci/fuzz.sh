@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The fuzz stage: builds the libFuzzer targets of tests/fuzz with clang (library instrumented with
 # -fsanitize=fuzzer-no-link,address,undefined) into build-fuzz/ and runs each for a bounded time.
-#   RETOLD_FUZZ_SECONDS   seconds per target (default 60)
-#   RETOLD_FUZZ_TARGETS   which targets (default: text signature input state capi)
+#   RETOLD_FUZZ_SECONDS   seconds per target (default: 300 divided among the targets, so the stage
+#                         stays at five minutes of fuzzing however many targets there are: 50 s
+#                         each for the six)
+#   RETOLD_FUZZ_TARGETS   which targets (default: text signature input state capi prepared)
 #   RETOLD_FUZZ_BUILD     build directory (default: <repo>/build-fuzz)
 #   RETOLD_FUZZ_JOBS      parallel fuzzing processes per target (default 1; libFuzzer -fork=N)
 # Each target starts from its committed seeds (tests/fuzz/corpus/<target>) plus what earlier runs
@@ -13,8 +15,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${RETOLD_FUZZ_BUILD:-$root/build-fuzz}
-seconds=${RETOLD_FUZZ_SECONDS:-60}
-targets=${RETOLD_FUZZ_TARGETS:-text signature input state capi}
+targets=${RETOLD_FUZZ_TARGETS:-text signature input state capi prepared}
+set -- $targets
+seconds=${RETOLD_FUZZ_SECONDS:-$((300 / $#))}
 fork=${RETOLD_FUZZ_JOBS:-1}
 jobs=$(nproc 2>/dev/null || echo 2)
 
@@ -22,6 +25,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 max_len() {
   case $1 in
     text) echo 8192 ;; signature) echo 4096 ;; input) echo 16384 ;; state) echo 65536 ;; capi) echo 4096 ;;
+    prepared) echo 16384 ;;
     *) echo 4096 ;;
   esac
 }
