@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -174,6 +175,24 @@ TEST(Embed, SerializeRoundTripsAndRejectsDamage) {
   const std::uint64_t sum = XXH3_64bits(future.data(), future.size() - 8);
   for (int i = 0; i < 8; ++i) future[future.size() - 8 + i] = static_cast<std::uint8_t>(sum >> (8 * i));
   EXPECT_EQ(code_of(future), retold::errc::incompatible);
+}
+
+// Counts come from callers too (term_counts is public, and prepared blobs carry them): a count
+// beyond every integer type must not reach a float-to-integer conversion (undefined behaviour,
+// found by fuzz_prepared), and an infinite one is refused rather than turning the vector to NaN.
+TEST(Embed, HugeAndNonFiniteCounts) {
+  const retold::tfidf_embedder e;
+  retold::term_counts tc = e.extract("a court ruled on the appeal of the ban on tuesday");
+  ASSERT_GE(tc.terms.size(), 2u);
+  const auto base = e.embed(tc);
+  tc.counts[0] = 8e32f;  // huge: weighs 1 + ln(8e32) under sublinear tf, finite
+  const auto huge = e.embed(tc);
+  for (float x : huge) ASSERT_TRUE(std::isfinite(x));
+  EXPECT_NE(huge, base);
+  tc.counts[0] = std::numeric_limits<float>::infinity();
+  EXPECT_THROW(e.embed(tc), retold::error);
+  tc.counts[0] = std::numeric_limits<float>::quiet_NaN();  // contributes nothing
+  for (float x : e.embed(tc)) EXPECT_TRUE(std::isfinite(x));
 }
 
 TEST(Embed, ValidatesOptions) {

@@ -91,7 +91,8 @@ class RETOLD_API tfidf_embedder {
   std::uint64_t documents_observed() const noexcept { return documents_; }
 
   /// The L2-normalized embedding of `doc` under the current document frequencies (all zeros
-  /// for a document without terms). Thread-safe with other const members.
+  /// for a document without terms). Thread-safe with other const members. Counts <= 0 (or NaN)
+  /// contribute nothing; an infinite count is errc::invalid_argument.
   std::vector<float> embed(const term_counts& doc) const;
   /// Same into `out`; errc::invalid_argument unless out.size() == dimension().
   void embed_into(const term_counts& doc, std::span<float> out) const;

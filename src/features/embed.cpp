@@ -420,6 +420,10 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
     float tf;
     if (c == 1.0f) {
       tf = 1.0f;  // most terms of a document occur once
+    } else if (!(c < 0x1p32f)) {  // also inf; a float beyond every integer type is UB to convert
+      if (!std::isfinite(c))
+        throw error(errc::invalid_argument, "term_counts: the count of term " + std::to_string(i) + " is not finite");
+      tf = opts_.sublinear_tf ? 1.0f + std::log(c) : c;
     } else if (opts_.sublinear_tf) {
       const auto ci = static_cast<std::uint64_t>(c);
       tf = (static_cast<float>(ci) == c && ci >= 1) ? 1.0f + L.log1p(ci - 1) : 1.0f + std::log(c);
