@@ -36,7 +36,7 @@ unsafe impl Send for Deduplicator {}
 unsafe impl Sync for Deduplicator {}
 
 /// An add result for the library to fill (struct_size set).
-fn empty_add_result() -> sys::retold_add_result {
+pub(crate) fn empty_add_result() -> sys::retold_add_result {
     sys::retold_add_result {
         struct_size: size_of::<sys::retold_add_result>() as u32,
         status: 0,
@@ -72,6 +72,22 @@ fn renumber(message: String, k: usize, i: usize) -> String {
         return message;
     }
     message.replacen(&format!("docs[{}]", k), &format!("docs[{}]", i), 1)
+}
+
+/// One entry of a batch's results as the caller sees it: the library's k-th document is the
+/// caller's i-th.
+///
+/// # Safety
+/// `r` was filled by the last add call of this thread (its strings are per-thread library
+/// strings valid until this thread's next add): they are copied here.
+pub(crate) unsafe fn batch_result(r: &sys::retold_add_result, k: usize, i: usize) -> Result<AddResult> {
+    if r.status == sys::RETOLD_OK {
+        Ok(AddResult::from_raw(r))
+    } else {
+        let msg = owned_string(r.error);
+        let msg = if msg.is_empty() { ErrorCode::from_raw(r.status).name().to_string() } else { msg };
+        Err(Error::from_raw(r.status, renumber(msg, k, i)))
+    }
 }
 
 impl Deduplicator {
@@ -124,12 +140,12 @@ impl Deduplicator {
         Ok(d)
     }
 
-    fn handle(&self) -> *const sys::retold_dedup {
+    pub(crate) fn handle(&self) -> *const sys::retold_dedup {
         self.raw.as_ptr()
     }
 
     /// The mutable handle the exclusive C calls take; the library serializes them itself.
-    fn handle_mut(&self) -> *mut sys::retold_dedup {
+    pub(crate) fn handle_mut(&self) -> *mut sys::retold_dedup {
         self.raw.as_ptr()
     }
 
@@ -187,17 +203,8 @@ impl Deduplicator {
                 )
             })?;
             for (k, r) in results.iter().enumerate() {
-                let i = sent[k];
-                out[i] = Some(if r.status == sys::RETOLD_OK {
-                    // SAFETY: leader_id is this thread's library string until its next add.
-                    Ok(unsafe { AddResult::from_raw(r) })
-                } else {
-                    // SAFETY: `error` is NULL or a per-thread library string valid until this
-                    // thread's next add_batch: copied now.
-                    let msg = unsafe { owned_string(r.error) };
-                    let msg = if msg.is_empty() { ErrorCode::from_raw(r.status).name().to_string() } else { msg };
-                    Err(Error::from_raw(r.status, renumber(msg, k, i)))
-                });
+                // SAFETY: just filled by the library, on this thread, with no add since.
+                out[sent[k]] = Some(unsafe { batch_result(r, k, sent[k]) });
             }
         }
         Ok(out.into_iter().map(|r| r.expect("every document has a result")).collect())

@@ -472,8 +472,8 @@ extern "C" {
     pub fn retold_signature_deserialize(out: *mut *mut retold_signature, bytes: *const u8, len: u64) -> c_int;
     pub fn retold_signature_jaccard(a: *const retold_signature, b: *const retold_signature, out: *mut f64) -> c_int;
 
-    // Prepared documents (features computed in one place, added in another). The safe crate
-    // does not wrap them yet.
+    // Prepared documents (features computed in one place, added in another): the safe crate's
+    // `Prepared` and `Deduplicator::prepare` / `add_prepared_batch`.
     pub fn retold_dedup_prepare(
         out: *mut *mut retold_prepared,
         dedup: *const retold_dedup,
