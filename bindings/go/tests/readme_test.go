@@ -86,12 +86,6 @@ func TestEveryHeaderFunctionIsWrapped(t *testing.T) {
 	// Not wrapped on purpose: the binding reads the message and code of a failure at once
 	// (lastError), so it needs neither the code getter nor the reset.
 	skipped := map[string]bool{"retold_last_error_code": true, "retold_error_clear": true}
-	// Not wrapped yet: prepared documents (prepare / add_prepared, issue 13) are wrapped by the
-	// Python binding only so far (its Dask path uses them). Remove these when Go wraps them.
-	for _, name := range []string{"retold_dedup_prepare", "retold_prepared_free", "retold_prepared_serialize",
-		"retold_prepared_deserialize", "retold_prepared_band_keys", "retold_dedup_add_prepared_batch"} {
-		skipped[name] = true
-	}
 	for name := range declared {
 		if !used[name] && !skipped[name] {
 			t.Errorf("%s is declared in retold.h but the binding never calls it", name)
