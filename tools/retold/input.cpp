@@ -60,7 +60,10 @@ class line_source {
       gz_ = ::gzopen(path.c_str(), "rb");
     }
     if (!gz_) throw error(errc::io, "cannot open " + shown_ + ": " + std::strerror(errno ? errno : ENOMEM));
-    ::gzbuffer(gz_, 1 << 20);
+    // zlib reads straight into buf_ (a plain file; for gzip, inflates straight into it) when a
+    // request is at least twice its own buffer; smaller requests go through its buffer and are
+    // copied (that copy was 2% of a lexical run's instructions with both at 1 MiB).
+    ::gzbuffer(gz_, 1 << 19);
     buf_.resize(1 << 20);
   }
   ~line_source() {
