@@ -149,24 +149,26 @@ doc_features deduplicator::impl::compute_features(const document& doc, bool with
       throw error(errc::too_large, "document '" + std::string(doc.id) + "' has " + std::to_string(size) +
                                        " bytes of text, more than the limit of " +
                                        std::to_string(opts.max_document_bytes));
+    // Working buffers per thread, keeping the capacity of the largest document the thread has
+    // seen (at most max_document_bytes each): no allocation per document for them.
+    thread_local std::string combined, normalized;
+    thread_local std::vector<std::uint64_t> shingles;
     // Titles are matched together with the body: a retelling usually keeps the names in it.
-    std::string combined;
     std::string_view raw = doc.text;
     if (!doc.title.empty()) {
-      combined.reserve(doc.title.size() + 2 + doc.text.size());
-      combined.append(doc.title).append("\n\n").append(doc.text);
+      combined.assign(doc.title).append("\n\n").append(doc.text);
       raw = combined;
     }
-    std::string normalized;
     try {
-      normalized = normalize(raw, opts.normalize);
+      normalize_into(raw, normalized, opts.normalize);
     } catch (const error& e) {
       if (e.code() == errc::invalid_utf8)
         throw error(errc::invalid_utf8, "document '" + std::string(doc.id) + "': " + e.what());
       throw;
     }
     f.text_length = doc.text.size();
-    auto shingles = shingle_hashes(normalized, opts.shingles);
+    shingles.clear();
+    shingle_hashes(normalized, opts.shingles, shingles);
     f.signature.resize(opts.minhash.num_hashes);
     hasher.compute_into(shingles, f.signature);
     f.band_keys = lsh.band_keys(f.signature);
@@ -201,7 +203,7 @@ doc_features deduplicator::impl::compute_features(const document& doc, bool with
       throw error(errc::incompatible, "document '" + std::string(doc.id) +
                                           "' has a vector, but the deduplicator has embeddings disabled");
     }
-    if (opts.keep_text) f.normalized = std::move(normalized);
+    if (opts.keep_text) f.normalized = normalized;
     f.title = detail::readable_excerpt(doc.title, detail::max_title_bytes);
     f.snippet = detail::readable_excerpt(doc.text, opts.snippet_bytes);
   } catch (const error& e) {

@@ -9,6 +9,8 @@
 // instructions; docs/performance.md.)
 #include <retold/text.hpp>
 
+#include "text/detail/boilerplate.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -348,9 +350,15 @@ void append_without_credits(std::string_view line, std::string& out, const phras
 }  // namespace
 
 std::string strip_boilerplate(std::string_view text) {
+  std::string out;
+  detail::strip_boilerplate_into(text, out);
+  return out;
+}
+
+void detail::strip_boilerplate_into(std::string_view text, std::string& out) {
   const phrase_automaton& a = automaton();
   const std::string_view anchor_text = anchor().text;
-  std::string out;
+  out.clear();
   out.reserve(text.size());
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -361,7 +369,6 @@ std::string strip_boilerplate(std::string_view text) {
     if (!t.empty() && !is_label_line(t) && !is_navigation_line(t)) append_without_credits(t, out, a, anchor_text);
     pos = nl + 1;
   }
-  return out;
 }
 
 }  // namespace retold
