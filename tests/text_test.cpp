@@ -222,6 +222,29 @@ TEST(Utf8, Validation) {
   EXPECT_FALSE(retold::is_valid_utf8("\xF5\x80\x80\x80"));
 }
 
+// The ASCII fast paths (32 and 8 bytes at a time) around every position: a bad byte anywhere in
+// a 100-byte ASCII text is found at its offset, and a valid 2-, 3- or 4-byte sequence anywhere,
+// even across a block boundary, is accepted.
+TEST(Utf8, EveryOffsetAcrossTheAsciiFastPaths) {
+  const std::string ascii(100, 'a');
+  for (std::size_t at = 0; at < ascii.size(); ++at) {
+    std::string bad = ascii;
+    bad[at] = '\xFF';
+    std::size_t off = 999;
+    EXPECT_FALSE(retold::is_valid_utf8(bad, &off)) << at;
+    EXPECT_EQ(off, at);
+    for (const char* seq : {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"}) {
+      std::string good = ascii;
+      good.insert(at, seq);
+      EXPECT_TRUE(retold::is_valid_utf8(good)) << at;
+      std::string cut = ascii;
+      cut.insert(at, std::string(seq).substr(0, 1));  // a lead byte without its continuation
+      EXPECT_FALSE(retold::is_valid_utf8(cut, &off)) << at;
+      EXPECT_EQ(off, at);
+    }
+  }
+}
+
 TEST(Boilerplate, LabelsAndCreditLines) {
   const std::string raw =
       "KYIV (Reuters) - Ministers met on Thursday. This was reported by UNN with reference to "

@@ -62,6 +62,16 @@ enum class embedding_mode : std::uint8_t {
 };
 
 /// How a candidate pair is decided.
+///
+/// The model reads each document's evidence sketch (sketch.hpp), which costs more to build than
+/// the MinHash signature; a deduplicator builds it only for documents added while the model
+/// decides (and prepare() always). A document stored without one (added while the rule decided,
+/// e.g. a lexical run with `automatic`; loaded from a version-2 state; or a text without words)
+/// is still matched when a later load selects `model`: every pair it is part of is decided by the
+/// rule `scoring` (pair_scores::decision jaccard / cosine / combined / rejected, score the rule's),
+/// pairs of two sketched documents by the model. explain() of such a pair reports the model's
+/// features and probability over the evidence there is (the sketch's parts count as empty) and
+/// the rule's scores and decision.
 enum class match_decision : std::uint8_t {
   automatic = 0,  ///< `model` with the built-in embedder (whose cosines it was fitted on), else `rule`
   model = 1,      ///< the learned match_model over the pair's evidence (verify.hpp); score = probability
@@ -83,7 +93,8 @@ struct deduplicator_options {
   std::uint32_t external_dimension = 0;    ///< required (> 0) for embedding_mode::external
   vector_index_options vector_index{};     ///< its dimension is set by the deduplicator
   std::size_t vector_candidates = 16;      ///< nearest neighbours examined per document
-  match_decision decision = match_decision::automatic;  ///< runtime: the learned model, or `scoring`
+  match_decision decision = match_decision::automatic;  ///< runtime: the learned model, or `scoring`;
+                                           ///< also whether sketches are built (see match_decision)
   double match_threshold = 0.0;            ///< runtime, model decision: accept when P(same story) >= this;
                                            ///< 0 = the model's default (match_model::builtin().threshold,
                                            ///< chosen for precision on English news); lower finds more

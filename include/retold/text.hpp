@@ -48,7 +48,8 @@ RETOLD_API std::string normalize(std::string_view text, const normalize_options&
 
 /// Same as normalize() but writes into `out` (cleared first), reusing its capacity: use this in
 /// hot loops to avoid an allocation per document. `out` must not alias `text`. Thread-safe for
-/// distinct `out` objects.
+/// distinct `out` objects. With strip_boilerplate, each calling thread keeps one scratch buffer
+/// of the longest text it has stripped (freed when the thread ends).
 RETOLD_API void normalize_into(std::string_view text, std::string& out,
                                const normalize_options& opts = {});
 

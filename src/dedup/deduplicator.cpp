@@ -135,7 +135,7 @@ std::span<const float> deduplicator::impl::vector_of(std::uint32_t slot) const n
   return {vectors.row(slot), dim};
 }
 
-doc_features deduplicator::impl::compute_features(const document& doc) const {
+doc_features deduplicator::impl::compute_features(const document& doc, bool with_sketch) const {
   doc_features f;
   try {
     if (doc.id.empty()) throw error(errc::invalid_argument, "document id is empty");
@@ -149,29 +149,37 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
       throw error(errc::too_large, "document '" + std::string(doc.id) + "' has " + std::to_string(size) +
                                        " bytes of text, more than the limit of " +
                                        std::to_string(opts.max_document_bytes));
+    // Working buffers per thread, keeping the capacity of the largest document the thread has
+    // seen (at most max_document_bytes each): no allocation per document for them.
+    thread_local std::string combined, normalized;
+    thread_local std::vector<std::uint64_t> shingles;
     // Titles are matched together with the body: a retelling usually keeps the names in it.
-    std::string combined;
     std::string_view raw = doc.text;
     if (!doc.title.empty()) {
-      combined.reserve(doc.title.size() + 2 + doc.text.size());
-      combined.append(doc.title).append("\n\n").append(doc.text);
+      combined.assign(doc.title).append("\n\n").append(doc.text);
       raw = combined;
     }
-    std::string normalized;
     try {
-      normalized = normalize(raw, opts.normalize);
+      normalize_into(raw, normalized, opts.normalize);
     } catch (const error& e) {
       if (e.code() == errc::invalid_utf8)
         throw error(errc::invalid_utf8, "document '" + std::string(doc.id) + "': " + e.what());
       throw;
     }
     f.text_length = doc.text.size();
-    auto shingles = shingle_hashes(normalized, opts.shingles);
+    shingles.clear();
+    shingle_hashes(normalized, opts.shingles, shingles);
     f.signature.resize(opts.minhash.num_hashes);
     hasher.compute_into(shingles, f.signature);
     f.band_keys = lsh.band_keys(f.signature);
-    const auto distinct = static_cast<std::uint32_t>(count_distinct(shingles));
-    f.sketch = make_sketch(raw, normalized, doc.title, distinct, opts.sketch);
+    // The sketch is evidence for the model alone: a run decided by the rule never reads it, and
+    // it costs more than the signature (the raw scan for names and numbers, the word hashes).
+    // Documents stored without one are decided by the rule if a later load selects the model
+    // (score_slots); prepare() always builds it, as the document may be added anywhere.
+    if (with_sketch || uses_model()) {
+      const auto distinct = static_cast<std::uint32_t>(count_distinct(shingles));
+      f.sketch = make_sketch(raw, normalized, doc.title, distinct, opts.sketch);
+    }
     if (opts.embedding == embedding_mode::builtin) {
       if (!doc.vector.empty())
         throw error(errc::incompatible, "document '" + std::string(doc.id) + "' has a vector of dimension " +
@@ -195,7 +203,7 @@ doc_features deduplicator::impl::compute_features(const document& doc) const {
       throw error(errc::incompatible, "document '" + std::string(doc.id) +
                                           "' has a vector, but the deduplicator has embeddings disabled");
     }
-    if (opts.keep_text) f.normalized = std::move(normalized);
+    if (opts.keep_text) f.normalized = normalized;
     f.title = detail::readable_excerpt(doc.title, detail::max_title_bytes);
     f.snippet = detail::readable_excerpt(doc.text, opts.snippet_bytes);
   } catch (const error& e) {
@@ -246,19 +254,20 @@ pair_scores deduplicator::impl::score_slots(std::span<const std::uint32_t> sig, 
   const pair_evidence e = compute_evidence(sketch, theirs, opts.sketch, j, c, has_cos, calibration_in_force,
                                            embedder ? &*embedder : nullptr);
   if (evidence_out) *evidence_out = e;
-  if (!uses_model()) return opts.scoring.evaluate(j, c, has_cos);
+  // A document without a sketch (stored while the rule decided, or by a version-2 state; or a
+  // text without words) leaves the model without the evidence it was fitted on: the rule decides
+  // such pairs, so a lexical state loaded with decision=model keeps matching its old documents.
+  if (!uses_model() || sketch.words == 0 || theirs.words == 0) return opts.scoring.evaluate(j, c, has_cos);
   pair_scores s;
   s.jaccard = std::clamp(j, 0.0, 1.0);
   s.has_cosine = has_cos;
   s.cosine = has_cos ? std::clamp(c, 0.0, 1.0) : 0.0;
   s.score = match_model::builtin().probability(e);
-  // A copy (or a light edit) is the same story whatever the rest of the evidence says; a text
-  // without words has no evidence to weigh.
+  // A copy (or a light edit) is the same story whatever the rest of the evidence says.
   if (s.jaccard >= opts.copy_jaccard) {
     s.decision = decided_by::jaccard;
     s.score = std::max(s.score, s.jaccard);  // an exact copy scores 1
-  } else if (sketch.words == 0 || theirs.words == 0) s.decision = decided_by::rejected;
-  else if (s.score >= model_threshold()) s.decision = decided_by::model;
+  } else if (s.score >= model_threshold()) s.decision = decided_by::model;
   return s;
 }
 

@@ -207,7 +207,10 @@ struct deduplicator::impl {
   std::vector<detail::state_stamp> known_states;  // guarded by save_mutex
 
   // ---- the stages (all const ones are safe under the shared lock)
-  doc_features compute_features(const document& doc) const;
+  /// The document's features. The evidence sketch is built only when the decision in force reads
+  /// it (uses_model()) or `with_sketch` asks for it (prepare(): the document may be added to a
+  /// deduplicator that decides by the model).
+  doc_features compute_features(const document& doc, bool with_sketch = false) const;
   void embed_new(std::span<doc_features*> batch) const;    // parallel embedding of one epoch
   void note_observed(doc_features& f);                       // DF epoch bookkeeping, exclusive
   std::vector<match> candidates_for(std::span<const std::uint32_t> sig, std::span<const float> vec, const doc_sketch& sketch,

@@ -206,7 +206,7 @@ prepared_document prepared_document::parse(std::span<const std::uint8_t> bytes) 
 prepared_document deduplicator::prepare(const document& doc) const {
   const impl& s = *impl_;
   auto d = std::make_unique<prepared_document::data>();
-  d->f = s.compute_features(doc);  // pure: reads only the immutable configuration
+  d->f = s.compute_features(doc, true);  // pure; the sketch always: it may be added to a model run
   if (d->f.status != errc::ok) throw error(d->f.status, d->f.error);
   d->fingerprint = s.prepared_fingerprint();
   d->id = std::string(doc.id);

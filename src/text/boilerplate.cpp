@@ -9,6 +9,8 @@
 // instructions; docs/performance.md.)
 #include <retold/text.hpp>
 
+#include "text/detail/boilerplate.hpp"
+
 #include <array>
 #include <cstdint>
 #include <string>
@@ -288,11 +290,15 @@ sentence_scan scan_sentence(std::string_view line, std::size_t pos, std::string_
   return {n, has_anchor};
 }
 
-// First bytes (lower-cased) of the credit prefixes: most sentences start with none of them.
+// The credit prefixes by their first byte (lower-cased): most sentences start with none of them,
+// and one that starts with a common letter ("This", "It", "A") is compared with the few
+// prefixes of that letter only, not with all twenty.
 struct first_byte_set {
-  std::array<bool, 256> in{};
+  static_assert(k_credit_prefixes.size() <= 32, "one bit a prefix");
+  std::array<std::uint32_t, 256> prefixes{};  // bit i: k_credit_prefixes[i] starts with this byte
   first_byte_set() {
-    for (auto p : k_credit_prefixes) in[static_cast<unsigned char>(p[0])] = true;
+    for (std::size_t i = 0; i < k_credit_prefixes.size(); ++i)
+      prefixes[static_cast<unsigned char>(k_credit_prefixes[i][0])] |= std::uint32_t{1} << i;
   }
 };
 
@@ -300,9 +306,9 @@ struct first_byte_set {
 bool is_credit_sentence(std::string_view s, bool has_anchor, const phrase_automaton& a, bool anchored) {
   s = trim(s);
   static const first_byte_set first;
-  if (!s.empty() && first.in[static_cast<unsigned char>(lower(s[0]))])
-    for (auto prefix : k_credit_prefixes)
-      if (istarts_with(s, prefix)) return true;
+  if (!s.empty())
+    for (std::uint32_t m = first.prefixes[static_cast<unsigned char>(lower(s[0]))]; m != 0; m &= m - 1)
+      if (istarts_with(s, k_credit_prefixes[static_cast<std::size_t>(__builtin_ctz(m))])) return true;
   const bool follow = istarts_with(s, "follow ");
   if (has_anchor || follow || !anchored) {
     // Every match of a phrase in the line part lies in the trimmed sentence and vice versa: a
@@ -348,9 +354,15 @@ void append_without_credits(std::string_view line, std::string& out, const phras
 }  // namespace
 
 std::string strip_boilerplate(std::string_view text) {
+  std::string out;
+  detail::strip_boilerplate_into(text, out);
+  return out;
+}
+
+void detail::strip_boilerplate_into(std::string_view text, std::string& out) {
   const phrase_automaton& a = automaton();
   const std::string_view anchor_text = anchor().text;
-  std::string out;
+  out.clear();
   out.reserve(text.size());
   std::size_t pos = 0;
   while (pos <= text.size()) {
@@ -361,7 +373,6 @@ std::string strip_boilerplate(std::string_view text) {
     if (!t.empty() && !is_label_line(t) && !is_navigation_line(t)) append_without_credits(t, out, a, anchor_text);
     pos = nl + 1;
   }
-  return out;
 }
 
 }  // namespace retold

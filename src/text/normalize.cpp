@@ -4,6 +4,7 @@
 #include <retold/error.hpp>
 #include <retold/text.hpp>
 
+#include "text/detail/boilerplate.hpp"
 #include "text/detail/utf8.hpp"
 
 #include <utf8proc.h>
@@ -376,14 +377,16 @@ std::size_t chunk_end(const unsigned char* p, std::size_t i, std::size_t n,
 }  // namespace
 
 void normalize_into(std::string_view text, std::string& out, const normalize_options& opts) {
-  std::string stripped;
+  // Per thread, keeping the capacity of the longest text this thread has stripped: one
+  // allocation per document less (the caller's text cannot alias it).
+  thread_local std::string stripped;
   if (opts.strip_boilerplate) {
     if (!opts.replace_invalid_utf8) {
       // Report offsets in the caller's text, not in the stripped copy.
       std::size_t bad = 0;
       if (!is_valid_utf8(text, &bad)) throw_invalid(bad);
     }
-    stripped = strip_boilerplate(text);
+    detail::strip_boilerplate_into(text, stripped);
     text = stripped;
   }
   const unsigned char* const table =

@@ -83,6 +83,36 @@ TEST(ReadableState, SnippetIsCutAtACharacterBoundaryAndStaysValidUtf8) {
   }
 }
 
+// Every cut of a text of words, punctuation and runs of whitespace: the snippet is the text with
+// whitespace runs made one space, cut to at most n bytes (no trailing space) and then back to its
+// last space when that lies in the second half. Runs of plain ASCII are copied whole, so this
+// checks the cut inside a run, at its end and at a space, for every n.
+TEST(ReadableState, SnippetOfPlainTextIsItsCleanedPrefixAtEveryLength) {
+  const std::string text = "  Ministers met,\tagain; on\n\nTuesday (twice)   in  Brussels-Nord. A \"deal\" was near!";
+  std::string cleaned;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool space = text[i] == ' ' || text[i] == '\t' || text[i] == '\n';
+    if (!space) cleaned += text[i];
+    else if (!cleaned.empty() && cleaned.back() != ' ') cleaned += ' ';
+  }
+  ASSERT_EQ(cleaned, "Ministers met, again; on Tuesday (twice) in Brussels-Nord. A \"deal\" was near!");
+  deduplicator_options o;
+  o.embedding = embedding_mode::none;
+  for (std::uint32_t n = 1; n <= cleaned.size() + 2; ++n) {
+    o.snippet_bytes = n;
+    deduplicator d(o);
+    d.add(doc("p", text, {}, 0, {}));
+    std::string want = cleaned;
+    if (want.size() > n) {
+      want.resize(n);
+      if (want.back() == ' ') want.pop_back();
+      const std::size_t space = want.rfind(' ');
+      if (space != std::string::npos && space > n / 2) want.resize(space);
+    }
+    EXPECT_EQ(member_of(d, "p").snippet, want) << n;
+  }
+}
+
 TEST(ReadableState, InvalidBytesAreReplacedAndZeroKeepsNoSnippet) {
   deduplicator_options o;
   o.normalize.replace_invalid_utf8 = true;
