@@ -784,6 +784,7 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   std::optional<lsh_index> local;
   if (seg.size() > 1) {
     local.emplace(opts.minhash, lsh.params());
+    local->reserve(seg.size());
     for (std::size_t k = 0; k < seg.size(); ++k) local->insert(k, seg[k]->signature, seg[k]->band_keys);
   }
   const std::size_t kk = opts.vector_candidates;
