@@ -204,6 +204,19 @@ TEST(Tokenize, SplitsOnSpaces) {
   EXPECT_EQ(retold::tokenize("  a  b ").size(), 2u);
 }
 
+// The 32-byte ASCII step may consume the whole text: the byte after it (here 0xFF, not part of
+// the view) must not be read. Found through the Node binding, whose texts are not NUL-terminated.
+TEST(Utf8, AsciiTextOfWholeBlocksEndsAtItsLength) {
+  for (std::size_t n : {32u, 64u, 96u, 896u}) {
+    std::string buf(n, 'a');
+    buf.push_back('\xFF');
+    std::size_t off = 12345;
+    EXPECT_TRUE(retold::is_valid_utf8(std::string_view(buf.data(), n), &off)) << n;
+    EXPECT_FALSE(retold::is_valid_utf8(buf, &off));
+    EXPECT_EQ(off, n);
+  }
+}
+
 TEST(Utf8, Validation) {
   std::size_t off = 99;
   EXPECT_TRUE(retold::is_valid_utf8(""));

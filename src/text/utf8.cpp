@@ -24,6 +24,7 @@ bool is_valid_utf8(std::string_view text, std::size_t* error_offset) noexcept {
       if (_mm_movemask_epi8(_mm_or_si128(a, b)) != 0) break;
       i += 32;
     }
+    if (i == n) break;  // every byte was checked: p[n] must not be read
 #endif
     if (i + 8 <= n) {  // skip ASCII eight bytes at a time
       std::uint64_t w;
