@@ -225,6 +225,10 @@ export class Deduplicator {
   saveAsync(dir: string, options?: { replace?: boolean }): Promise<void>;
   computeEmbedding(text: Text): Float32Array;
   computeSignature(text: Text): Signature;
+  /** A document's features, nothing stored, no lock taken; throws what add() would. */
+  prepare(document: BatchDocument): Prepared;
+  /** Adds prepared documents with exactly addBatch()'s results; IncompatibleError (nothing stored) for another configuration. */
+  addPreparedBatch(prepared: Iterable<Prepared>): AddResult[];
   /** Idempotent. With async calls in flight, the state goes when they finish. */
   close(): void;
   readonly closed: boolean;
@@ -239,6 +243,15 @@ export class Signature {
   jaccard(other: Signature): number;
   readonly length: number;
   equals(other: Signature): boolean;
+  close(): void;
+}
+
+/** One document's features with a deduplicator's configuration (no text), to add elsewhere. */
+export class Prepared {
+  private constructor();
+  static fromBytes(bytes: Uint8Array): Prepared;
+  toBytes(): Uint8Array;
+  bandKeys(): Uint32Array;
   close(): void;
 }
 

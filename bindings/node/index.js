@@ -5,6 +5,7 @@ const N = require('./lib/native');
 const errors = require('./lib/errors');
 const { Deduplicator } = require('./lib/deduplicator');
 const { Signature } = require('./lib/signature');
+const { Prepared } = require('./lib/prepared');
 const pool = require('./lib/async_pool');
 
 /** The loaded library's version as "major.minor.patch". Loads the library. */
@@ -15,6 +16,7 @@ function version() {
 module.exports = {
   Deduplicator,
   Signature,
+  Prepared,
   Status: N.Status,
   version,
   setLibraryPath: N.setLibraryPath,

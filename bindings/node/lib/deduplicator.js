@@ -18,6 +18,7 @@ const calls = require('./calls');
 const pool = require('./async_pool');
 const { ClosedError, InvalidArgumentError, errorFor, check } = require('./errors');
 const { Signature } = require('./signature');
+const { Prepared } = require('./prepared');
 
 const REFS = 0; // Int32 slot of the shared control block: live references to the handle
 
@@ -186,6 +187,44 @@ class Deduplicator {
     const docs = batchArray(documents);
     const h = this._h();
     return finishBatch(calls.addBatch(h, docs));
+  }
+
+  /**
+   * The features of a document ({ id, text, timestamp?, source?, title?, vector? } or [id, text])
+   * with this deduplicator's configuration, as a Prepared (close() it, or leave it to the garbage
+   * collector). Nothing is stored and the library takes no lock. Throws what add() would throw
+   * for the document.
+   */
+  prepare(document) {
+    const h = this._h();
+    const doc = C.buildDocument(document, 'document');
+    const out = [null];
+    check(N.native().fn.retold_dedup_prepare(out, h, doc));
+    return Prepared._wrap(out[0]);
+  }
+
+  /**
+   * Adds Prepared documents in order: the stories, scores and results are exactly those
+   * addBatch() gives for the same documents (a duplicate id gets a result with `error`, the
+   * others go on). Throws IncompatibleError, storing nothing, when one was prepared with another
+   * configuration, and ClosedError when one is closed.
+   */
+  addPreparedBatch(prepared) {
+    const items = Array.from(prepared, (p, i) => {
+      if (!(p instanceof Prepared)) throw new TypeError(`prepared[${i}] is not a Prepared (from prepare() or Prepared.fromBytes())`);
+      return p._h();
+    });
+    const h = this._h();
+    if (!items.length) return [];
+    const { fn } = N.native();
+    const out = items.map(() => ({ struct_size: N.SIZES.addResult }));
+    const added = [0];
+    check(fn.retold_dedup_add_prepared_batch(h, items, items.length, out, added));
+    return finishBatch({
+      results: out.map((r, i) => (r.status === 0 ? C.addResult(r) : {
+        error: { errno: r.status, message: r.error || fn.retold_error_name(r.status), type: 'retold' },
+      })),
+    });
   }
 
   /** addBatch() on a worker thread: the event loop keeps running. Resolves to the results. */
