@@ -355,7 +355,14 @@ class RETOLD_API deduplicator {
   /// there expects the generation just written. The directory is identified by device and inode,
   /// so another path to it is the same state.
   ///
-  /// Shared lock: queries go on while saving; adds wait. Saves of one deduplicator are serialized.
+  /// Memory: the parts are serialized and written one after another, each through a buffer of
+  /// about 1 MiB, so a save needs little beyond the state itself (it used to build every part's
+  /// bytes in memory first: as much again as the state's size on disk).
+  ///
+  /// Shared lock, held while the parts are serialized and written to the files (disk I/O under
+  /// the shared lock, up to the page cache, and the wait for another process's save of `dir` to
+  /// finish), released before the fsyncs: queries go on while saving; adds, removes and evictions
+  /// wait until the files are written. Saves of one deduplicator are serialized.
   void save(const std::filesystem::path& dir) const;
   /// As save(dir), choosing what the save may write over.
   void save(const std::filesystem::path& dir, save_mode mode) const;

@@ -289,18 +289,20 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
   const impl& s = state;
   // Held through the write, so the stamp recorded below is of this deduplicator's latest save.
   std::lock_guard save_lock(state.save_mutex);
-  std::vector<detail::state_part> parts;
-  {
-    std::shared_lock lock(s.mutex);
-    // Slots are compacted: tombstones are dropped, live slots renumbered in arrival order.
-    std::vector<std::uint32_t> live;
-    live.reserve(s.slot_of.size());
-    for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)
-      if (!s.ids[slot].empty()) live.push_back(slot);
-    std::vector<std::uint32_t> renumber(s.ids.size(), UINT32_MAX);
-    for (std::uint32_t i = 0; i < live.size(); ++i) renumber[live[i]] = i;
+  // Held while the parts are serialized and written (each streams into its file through a
+  // bounded buffer: the state's bytes are never all in memory at once), released before the
+  // fsyncs: the files then hold all we need.
+  std::shared_lock lock(s.mutex);
+  // Slots are compacted: tombstones are dropped, live slots renumbered in arrival order.
+  std::vector<std::uint32_t> live;
+  live.reserve(s.slot_of.size());
+  for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)
+    if (!s.ids[slot].empty()) live.push_back(slot);
 
-    detail::byte_writer opt;
+  using detail::byte_writer;
+  using detail::payload_sink;
+  auto options_part = [&](payload_sink& sink) {
+    byte_writer opt(sink);
     write_options(opt, s.opts);
     opt.u64(s.added_total);
     opt.u64(s.removed_total);
@@ -309,9 +311,10 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       opt.f64(c->mean);
       opt.f64(c->m2);
     }
-    parts.push_back({"options.rtd", "dedup.options", format_version, std::move(opt.buffer())});
-
-    detail::byte_writer docs;
+    opt.flush();
+  };
+  auto documents_part = [&](payload_sink& sink) {
+    byte_writer docs(sink);
     docs.u64(live.size());
     for (std::uint32_t slot : live) {
       docs.str(s.ids[slot]);
@@ -324,18 +327,20 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       docs.str(s.readable.snippet(slot));
       serialize_sketch(slot < s.sketches.size() ? s.sketches[slot] : doc_sketch{}, docs.buffer());
     }
-    parts.push_back({"documents.rtd", "dedup.docs", format_version, std::move(docs.buffer())});
-
-    detail::byte_writer sigs;
+    docs.flush();
+  };
+  auto signatures_part = [&](payload_sink& sink) {
+    byte_writer sigs(sink);
     sigs.u64(live.size());
     sigs.u32(s.opts.minhash.num_hashes);
     for (std::uint32_t slot : live) {
       const auto v = s.lsh.values_of(slot);
       for (std::uint32_t x : v) sigs.u32(x);
     }
-    parts.push_back({"signatures.rtd", "dedup.sigs", format_version, std::move(sigs.buffer())});
-
-    detail::byte_writer vecs;
+    sigs.flush();
+  };
+  auto vectors_part = [&](payload_sink& sink) {
+    byte_writer vecs(sink);
     vecs.u64(live.size());
     vecs.u32(s.dim);
     for (std::uint32_t slot : live)
@@ -357,17 +362,20 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       vecs.u64(next.trained_at);
       vecs.f32_array(next.centroids);
     }
-    parts.push_back({"vectors.rtd", "dedup.vectors", s.next_index ? vectors_format_version : format_version,
-                     std::move(vecs.buffer())});
-
-    detail::byte_writer emb;
+    vecs.flush();
+  };
+  auto embedder_part = [&](payload_sink& sink) {
+    byte_writer emb(sink);
     emb.u8(s.embedder.has_value());
     if (s.embedder) emb.bytes(s.embedder->serialize());
     emb.u64(s.pending_terms.size());
     for (const auto& t : s.pending_terms) write_terms(emb, t);
-    parts.push_back({"embedder.rtd", "dedup.embedder", format_version, std::move(emb.buffer())});
-
-    detail::byte_writer cl;
+    emb.flush();
+  };
+  auto clusters_part = [&](payload_sink& sink) {
+    std::vector<std::uint32_t> renumber(s.ids.size(), UINT32_MAX);
+    for (std::uint32_t i = 0; i < live.size(); ++i) renumber[live[i]] = i;
+    byte_writer cl(sink);
     cl.u64(s.stories.next_id());
     for (std::uint32_t slot : live) cl.u64(s.stories.cluster_of(slot));
     const auto leaders = s.stories.leaders();
@@ -376,11 +384,19 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       cl.u64(id);
       cl.u32(renumber[leader]);
     }
-    parts.push_back({"clusters.rtd", "dedup.clusters", format_version, std::move(cl.buffer())});
-  }
-  // Disk I/O happens without the lock: the snapshot above is all we need.
-  const detail::state_stamp written = detail::save_state_directory(
-      dir, parts, {.replace = mode == save_mode::replace, .known = state.known_states});
+    cl.flush();
+  };
+  const detail::state_part_source parts[] = {
+      {"options.rtd", "dedup.options", format_version, options_part},
+      {"documents.rtd", "dedup.docs", format_version, documents_part},
+      {"signatures.rtd", "dedup.sigs", format_version, signatures_part},
+      {"vectors.rtd", "dedup.vectors", s.next_index ? vectors_format_version : format_version, vectors_part},
+      {"embedder.rtd", "dedup.embedder", format_version, embedder_part},
+      {"clusters.rtd", "dedup.clusters", format_version, clusters_part},
+  };
+  const detail::state_stamp written =
+      detail::save_state_directory(dir, parts, {.replace = mode == save_mode::replace, .known = state.known_states},
+                                   [&] { lock.unlock(); });
   auto& known = state.known_states;
   std::erase_if(known, [&](const detail::state_stamp& k) { return k.same_directory(written); });
   known.push_back(written);
