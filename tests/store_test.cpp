@@ -556,6 +556,31 @@ TEST(StateDirectory, AConflictingSaveProducesNoPayload) {
   EXPECT_FALSE(produced);
 }
 
+TEST(StateDirectory, AReaderReadsPartsOneAtATimeAndChecksEachWhenRead) {
+  temp_dir d;
+  const auto parts = sample_parts(4);
+  const state_stamp saved = save_state_directory(d.path(), parts);
+  const state_directory_reader reader(d.path(), wanted());
+  EXPECT_EQ(reader.stamp().generation, saved.generation);
+  EXPECT_TRUE(reader.stamp().same_directory(saved));
+  for (std::size_t i = parts.size(); i-- > 0;) {  // any order
+    const auto p = reader.read(i);
+    EXPECT_EQ(p.name, parts[i].name);
+    EXPECT_EQ(p.version, parts[i].version);
+    EXPECT_EQ(p.payload, parts[i].payload);
+  }
+  // A part damaged after the MANIFEST was read is reported when it is read, naming its file.
+  auto img = read_bytes(d.path() / "vectors.rtd.g0000000000000001");
+  img.back() ^= 0x01;
+  write_bytes(d.path() / "vectors.rtd.g0000000000000001", img);
+  expect_error([&] { (void)reader.read(1); }, errc::corrupted_state, "vectors.rtd.g0000000000000001");
+  EXPECT_EQ(reader.read(0).payload, parts[0].payload);
+  expect_error([&] { (void)reader.read(3); }, errc::internal, "no part 3");
+  // Manifest-level problems are found when the reader is made.
+  const std::vector<state_part> extra = {{"missing.rtd", "dedup.docs", 1, {}}};
+  expect_error([&] { state_directory_reader r(d.path(), extra); }, errc::corrupted_state, "lists no part 'missing.rtd'");
+}
+
 TEST(StateDirectory, LoadsDuringSavesAlwaysSeeAWholeGeneration) {
   temp_dir d;
   save_state_directory(d.path(), sample_parts(1));

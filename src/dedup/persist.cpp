@@ -413,9 +413,17 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", vectors_format_version, {}},
       {"embedder.rtd", "dedup.embedder", format_version, {}}, {"clusters.rtd", "dedup.clusters", format_version, {}},
   };
-  detail::state_stamp stamp;
-  const auto parts = detail::load_state_directory(dir, wanted, &stamp);
-  auto reader = [&](std::size_t i) { return detail::byte_reader(parts[i].payload, (dir / parts[i].name).string()); };
+  // Each part is read (and checked) when its turn comes and freed once parsed, so a load holds
+  // the state it builds and one part's bytes, never all of them (the parts are as large as the
+  // state). The directory stays locked for reading until the last one is read.
+  const detail::state_directory_reader directory(dir, wanted);
+  std::vector<detail::state_part> parts(wanted.size());
+  auto reader = [&](std::size_t i) {
+    parts[i] = directory.read(i);
+    return detail::byte_reader(parts[i].payload, (dir / parts[i].name).string());
+  };
+  // Ends the byte_reader of part i: nothing reads its payload afterwards.
+  auto release = [&](std::size_t i) { std::vector<std::uint8_t>().swap(parts[i].payload); };
 
   auto ro = reader(0);
   deduplicator_options opts = read_options(ro, parts[0].version);
@@ -429,6 +437,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       if (!(c->count >= 0) || !std::isfinite(c->mean) || !(c->m2 >= 0)) ro.fail("cosine calibration is invalid");
     }
   ro.expect_end();
+  release(0);
 
   // The embedder's own options travel inside its blob.
   auto re = reader(4);
@@ -462,6 +471,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   if (pending > re.remaining()) re.fail("pending document count is larger than the file");
   for (std::uint64_t i = 0; i < pending; ++i) s.pending_terms.push_back(read_terms(re));
   re.expect_end();
+  release(4);
   if (s.embedder) {  // a save never leaves a whole epoch pending: it is folded in when it fills
     const std::uint64_t observed = s.embedder->documents_observed();
     if (pending >= embed_epoch_boundary(observed, s.coarse_epochs) - observed)
@@ -501,6 +511,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     }
   }
   rd.expect_end();
+  release(1);
   s.calibration = calibration;
   s.calibration_in_force = calibration_in_force;
 
@@ -513,6 +524,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     s.lsh.insert(i, sig);
   }
   rs.expect_end();
+  release(2);
 
   auto rv = reader(3);
   if (rv.u64() != n || rv.u32() != s.dim) rv.fail("vector table does not match the documents");
@@ -547,6 +559,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       rv.fail("a pending vector index training that these options do not use");
   }
   rv.expect_end();
+  release(3);
   s.open_from = static_cast<std::uint32_t>(open_from);
   if (s.vectors_index) {
     std::vector<std::uint64_t> keys(open_from);
@@ -586,6 +599,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     slot = rc.u32();
   }
   rc.expect_end();
+  release(5);
   try {
     s.stories.restore(assignment, leaders, next_id);
   } catch (const error& e) {
@@ -596,7 +610,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       rc.fail("document " + std::to_string(i) + " belongs to no story");
   s.added_total = added_total;
   s.removed_total = removed_total;
-  s.known_states.push_back(stamp);
+  s.known_states.push_back(directory.stamp());
   return deduplicator(std::move(st));
 }
 

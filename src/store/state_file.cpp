@@ -722,9 +722,21 @@ state_stamp save_state_directory(const std::filesystem::path& dir, std::span<con
   return stamp_of_directory(dir, gen);
 }
 
-std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected,
-                                             state_stamp* stamp_out) {
+struct state_directory_reader::impl {
+  std::filesystem::path dir, mpath;
+  std::optional<dir_lock> lock;
+  manifest m;
+  std::vector<state_part> expected;                // payloads empty
+  std::vector<const manifest_entry*> entries;      // entries[i]: the MANIFEST's entry of expected[i]
+  state_stamp stamp;
+};
+
+state_directory_reader::state_directory_reader(const std::filesystem::path& dir, std::span<const state_part> expected)
+    : impl_(std::make_unique<impl>()) {
+  impl& r = *impl_;
+  r.dir = dir;
   const auto mpath = dir / kManifestName;
+  r.mpath = mpath;
   std::error_code ec;
   // An unreadable directory (permissions, I/O error) is an error, never "no saved state": a
   // caller that starts afresh on not_found would otherwise save an empty state over the real one.
@@ -748,41 +760,61 @@ std::vector<state_part> load_state_directory(const std::filesystem::path& dir, s
       throw error(errc::io, "cannot access state directory " + dir.string() + ": " + ec.message());
     throw error(errc::not_found, "state directory " + dir.string() + " does not exist");
   }
-  dir_lock lock(dir, /*exclusive=*/false);
+  r.lock.emplace(dir, /*exclusive=*/false);
   const auto mpayload = read_state_file(mpath, kManifestKind, kManifestVersion);
-  const manifest m = parse_manifest(mpath, mpayload);
-
-  std::vector<state_part> out;
-  out.reserve(expected.size());
+  r.m = parse_manifest(mpath, mpayload);
+  const manifest& m = r.m;
   for (const auto& want : expected) {
     const auto it = std::find_if(m.entries.begin(), m.entries.end(),
                                  [&](const manifest_entry& e) { return e.name == want.name; });
     if (it == m.entries.end())
       throw_corrupt(mpath, "lists no part '" + want.name + "' (generation " + std::to_string(m.generation) + ")");
-    const auto path = dir / it->file;
     if (generation_of(it->file) != m.generation)
       throw_corrupt(mpath, "part '" + it->file + "' is not of the MANIFEST's generation " +
                                std::to_string(m.generation));
     if (it->kind != want.kind)
       throw_corrupt(mpath, "part '" + want.name + "' has kind '" + printable(it->kind) + "', expected '" +
                                want.kind + "'");
-    state_part part;
-    part.name = want.name;
-    part.kind = want.kind;
-    try {
-      part.payload = read_state_file(path, want.kind, want.version, &part.version);
-    } catch (const error& e) {
-      if (e.code() == errc::not_found)
-        throw_corrupt(path, "is missing (named by " + mpath.string() + ", generation " +
-                                std::to_string(m.generation) + ")");
-      throw;
-    }
-    if (part.version != it->version || part.payload.size() != it->payload_size ||
-        XXH64(part.payload.data(), part.payload.size(), 0) != it->payload_hash)
-      throw_corrupt(path, "does not match the MANIFEST (a file from another save: mixed generations)");
-    out.push_back(std::move(part));
+    r.expected.push_back({want.name, want.kind, want.version, {}});
+    r.entries.push_back(&*it);
   }
-  if (stamp_out) *stamp_out = stamp_of_directory(dir, m.generation);
+  r.stamp = stamp_of_directory(dir, m.generation);
+}
+
+state_directory_reader::~state_directory_reader() = default;
+
+state_part state_directory_reader::read(std::size_t i) const {
+  const impl& r = *impl_;
+  if (i >= r.expected.size()) throw error(errc::internal, "state_directory_reader: no part " + std::to_string(i));
+  const state_part& want = r.expected[i];
+  const manifest_entry& e = *r.entries[i];
+  const auto path = r.dir / e.file;
+  state_part part;
+  part.name = want.name;
+  part.kind = want.kind;
+  try {
+    part.payload = read_state_file(path, want.kind, want.version, &part.version);
+  } catch (const error& err) {
+    if (err.code() == errc::not_found)
+      throw_corrupt(path, "is missing (named by " + r.mpath.string() + ", generation " +
+                              std::to_string(r.m.generation) + ")");
+    throw;
+  }
+  if (part.version != e.version || part.payload.size() != e.payload_size ||
+      XXH64(part.payload.data(), part.payload.size(), 0) != e.payload_hash)
+    throw_corrupt(path, "does not match the MANIFEST (a file from another save: mixed generations)");
+  return part;
+}
+
+const state_stamp& state_directory_reader::stamp() const noexcept { return impl_->stamp; }
+
+std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected,
+                                             state_stamp* stamp_out) {
+  const state_directory_reader reader(dir, expected);
+  std::vector<state_part> out;
+  out.reserve(expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) out.push_back(reader.read(i));
+  if (stamp_out) *stamp_out = reader.stamp();
   return out;
 }
 

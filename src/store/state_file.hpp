@@ -18,6 +18,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -196,6 +197,30 @@ state_stamp save_state_directory(const std::filesystem::path& dir, std::span<con
 std::vector<state_part> load_state_directory(const std::filesystem::path& dir,
                                              std::span<const state_part> expected,
                                              state_stamp* stamp_out = nullptr);
+
+/// A state directory opened for loading one part at a time, so a loader can parse each part and
+/// free its bytes before reading the next (load_state_directory holds all of them at once). The
+/// constructor reads the MANIFEST and checks that it names every part of `expected` (names, kinds
+/// and maximum versions; payloads ignored) in its generation; <dir>/LOCK is held shared until the
+/// reader is destroyed, so no save removes that generation while its parts are read.
+/// Errors as load_state_directory. Not synchronized; the reader must outlive nothing it returns.
+class state_directory_reader {
+ public:
+  state_directory_reader(const std::filesystem::path& dir, std::span<const state_part> expected);
+  ~state_directory_reader();
+  state_directory_reader(const state_directory_reader&) = delete;
+  state_directory_reader& operator=(const state_directory_reader&) = delete;
+  /// Reads and checks part `i` of `expected` (its file's header and checksum, and that it is the
+  /// one the MANIFEST lists); returns it with payload and version filled. May be called in any
+  /// order, each part any number of times.
+  state_part read(std::size_t i) const;
+  /// Which saved state is being read.
+  const state_stamp& stamp() const noexcept;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
 
 /// The name of the file a writer of `dir` may lock for its whole load -> change -> save cycle
 /// (the CLI does): never a part name, never removed by a save's cleanup.
