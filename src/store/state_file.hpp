@@ -26,6 +26,18 @@
 
 namespace retold::detail {
 
+/// Little-endian loads from raw bytes (at least 8 / 4 readable at `p`).
+inline std::uint64_t load_le64(const std::uint8_t* p) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+inline std::uint32_t load_le32(const std::uint8_t* p) noexcept {
+  std::uint32_t v = 0;
+  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
 /// Where a streamed payload goes (see byte_writer's streaming mode and state_part_source).
 /// write() either takes all of `bytes` or throws (errc::io). Not synchronized.
 class payload_sink {
