@@ -4,6 +4,8 @@
 #include <retold/error.hpp>
 
 #include "seed_corpus.hpp"
+
+#include <stdexcept>
 #include "store/state_file.hpp"
 
 #include <gtest/gtest.h>
@@ -912,3 +914,40 @@ TEST(DeduplicatorRealData, BbcExactDuplicatesAreAllFound) {
 }
 
 }  // namespace
+
+// for_each_cluster hands over exactly what clusters() returns, in order, one story at a time;
+// a visitor that throws stops the walk and leaves the deduplicator usable (lock released).
+TEST(DeduplicatorClusters, ForEachClusterIsClustersOneAtATime) {
+  const auto docs = retold::test::load_seed_corpus();
+  retold::deduplicator d(seed_options());
+  for (const auto& doc : as_documents(docs)) d.add(doc);
+  for (std::size_t min_members : {std::size_t{1}, std::size_t{2}, std::size_t{100}}) {
+    const auto all = d.clusters(min_members);
+    std::vector<retold::cluster_info> seen;
+    d.for_each_cluster(min_members, [&](const retold::cluster_info& c) { seen.push_back(c); });
+    ASSERT_EQ(seen.size(), all.size()) << min_members;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      EXPECT_EQ(seen[i].id, all[i].id);
+      EXPECT_EQ(seen[i].representative, all[i].representative);
+      EXPECT_EQ(seen[i].leader, all[i].leader);
+      ASSERT_EQ(seen[i].members.size(), all[i].members.size());
+      for (std::size_t k = 0; k < all[i].members.size(); ++k) {
+        EXPECT_EQ(seen[i].members[k].id, all[i].members[k].id);
+        EXPECT_EQ(seen[i].members[k].snippet, all[i].members[k].snippet);
+      }
+    }
+    if (min_members == 1) EXPECT_GT(all.size(), 2u);
+    if (min_members == 100) EXPECT_TRUE(all.empty());
+  }
+  std::size_t visited = 0;
+  EXPECT_THROW(d.for_each_cluster(1,
+                                  [&](const retold::cluster_info&) {
+                                    if (++visited == 2) throw std::runtime_error("stop");
+                                  }),
+               std::runtime_error);
+  EXPECT_EQ(visited, 2u);
+  retold::document extra;
+  extra.id = "extra-after-the-walk";
+  extra.text = "an unrelated text about harbour cranes and grain exports, long enough to be signed";
+  EXPECT_EQ(d.add(extra).status, retold::errc::ok);  // the exclusive lock is available again
+}

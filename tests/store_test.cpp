@@ -137,6 +137,72 @@ TEST(ByteWriterReader, RoundTripsEveryTypeLittleEndian) {
   EXPECT_NO_THROW(r.expect_end());
 }
 
+namespace {
+
+// Collects what a streaming byte_writer hands over, counting the calls.
+struct collecting_sink final : payload_sink {
+  std::vector<std::uint8_t> bytes;
+  std::size_t calls = 0, largest = 0;
+  void write(std::span<const std::uint8_t> b) override {
+    bytes.insert(bytes.end(), b.begin(), b.end());
+    ++calls;
+    largest = std::max(largest, b.size());
+  }
+};
+
+// Every kind of write, including bytes appended to buffer() directly (as serialize_sketch does).
+void write_sample(byte_writer& w) {
+  std::vector<float> f(5000);
+  std::vector<std::uint32_t> u(3000);
+  std::vector<std::uint64_t> l(700);
+  for (std::size_t i = 0; i < f.size(); ++i) f[i] = static_cast<float>(i) * 0.25f - 7.0f;
+  for (std::size_t i = 0; i < u.size(); ++i) u[i] = static_cast<std::uint32_t>(i * 2654435761u);
+  for (std::size_t i = 0; i < l.size(); ++i) l[i] = i * 0x9E3779B97F4A7C15ull;
+  const std::vector<std::uint8_t> blob(10000, 0x5A);
+  for (int round = 0; round < 3; ++round) {
+    w.u8(static_cast<std::uint8_t>(round));
+    w.u32(0x01020304u + round);
+    w.u64(0x1122334455667788ull);
+    w.i64(-42 - round);
+    w.f32(3.5f);
+    w.f64(-2.25);
+    w.str(std::string(static_cast<std::size_t>(round) * 3000, 'x'));
+    w.bytes(blob);
+    w.u32_array(u);
+    w.f32_array(f);
+    w.u64_array(l);
+    for (int k = 0; k < 100; ++k) w.buffer().push_back(static_cast<std::uint8_t>(k));
+    w.str("");
+  }
+}
+
+}  // namespace
+
+TEST(ByteWriterReader, StreamingHandsOverExactlyTheBufferedBytesInBoundedPieces) {
+  byte_writer whole;
+  write_sample(whole);
+  ASSERT_GT(whole.buffer().size(), 100000u);
+  for (std::size_t flush_at : {std::size_t{1}, std::size_t{7}, std::size_t{4096}, std::size_t{1} << 20}) {
+    collecting_sink sink;
+    byte_writer w(sink, flush_at);
+    write_sample(w);
+    w.flush();
+    EXPECT_TRUE(w.buffer().empty());
+    EXPECT_TRUE(sink.bytes == whole.buffer()) << "flush at " << flush_at;
+    if (flush_at < whole.buffer().size()) {
+      EXPECT_GT(sink.calls, 1u) << "flush at " << flush_at;
+      // A piece is the threshold plus at most one item: the 10,000-byte blob here, or one array
+      // piece of about flush_at bytes, or a 6,000-byte string.
+      EXPECT_LE(sink.largest, std::max<std::size_t>(2 * flush_at + 16, 10000)) << "flush at " << flush_at;
+    }
+  }
+  // Without a sink flush() changes nothing.
+  byte_writer plain;
+  plain.u32(7);
+  plain.flush();
+  EXPECT_EQ(plain.buffer().size(), 4u);
+}
+
 TEST(ByteWriterReader, TruncationAndHugeLengthsAreCorruptionNotCrashes) {
   byte_writer w;
   w.u64(1ull << 60);  // an array "length" far beyond the buffer
@@ -415,6 +481,104 @@ TEST(StateDirectory, InterruptedSaveLeavesPreviousStateAndIsCleanedUp) {
     EXPECT_EQ(f.find("g00000000000000ff"), std::string::npos) << f;
   }
   EXPECT_EQ(listing(d.path()).size(), 5u);
+}
+
+namespace {
+
+// sample_parts(salt) as streamed sources, the payloads handed over in pieces of `piece` bytes.
+std::vector<state_part_source> sources_of(const std::vector<state_part>& parts, std::size_t piece) {
+  std::vector<state_part_source> out;
+  for (const auto& p : parts)
+    out.push_back({p.name, p.kind, p.version, [&p, piece](payload_sink& sink) {
+                     for (std::size_t i = 0; i < p.payload.size(); i += piece)
+                       sink.write(std::span(p.payload).subspan(i, std::min(piece, p.payload.size() - i)));
+                   }});
+  return out;
+}
+
+}  // namespace
+
+TEST(StateDirectory, StreamedPartsAreTheSameFilesAsInMemoryOnes) {
+  temp_dir a, b;
+  const auto parts = sample_parts(3);
+  save_state_directory(a.path(), parts);
+  std::size_t called = 0;
+  std::vector<std::string> at_callback;
+  save_state_directory(b.path(), sources_of(parts, 13), {}, [&] {
+    ++called;
+    at_callback = listing(b.path());
+  });
+  EXPECT_EQ(called, 1u);
+  // When the callback runs every payload is written but nothing is published yet: only the
+  // lock file and the temporaries exist.
+  ASSERT_EQ(at_callback.size(), parts.size() + 1);
+  for (const auto& f : at_callback) EXPECT_TRUE(f == "LOCK" || f.find(".tmp.") != std::string::npos) << f;
+  EXPECT_EQ(listing(a.path()), listing(b.path()));
+  for (const auto& f : listing(a.path())) EXPECT_EQ(read_bytes(a.path() / f), read_bytes(b.path() / f)) << f;
+  const auto got = load_state_directory(b.path(), wanted());
+  for (std::size_t i = 0; i < parts.size(); ++i) EXPECT_EQ(got[i].payload, parts[i].payload);
+}
+
+TEST(StateDirectory, APartWriterThatThrowsLeavesThePreviousStateAndNoFiles) {
+  temp_dir d;
+  save_state_directory(d.path(), sample_parts(1));
+  const auto before = listing(d.path());
+  const auto manifest_before = read_bytes(d.path() / "MANIFEST");
+  const auto parts = sample_parts(2);
+  for (std::size_t failing = 0; failing < parts.size(); ++failing) {
+    auto sources = sources_of(parts, 5);
+    sources[failing].write = [&](payload_sink& sink) {
+      sink.write(parts[failing].payload);
+      throw error(errc::io, "disk on fire");
+    };
+    bool called = false;
+    expect_error([&] { save_state_directory(d.path(), sources, {}, [&] { called = true; }); }, errc::io,
+                 "disk on fire");
+    EXPECT_FALSE(called);
+    EXPECT_EQ(listing(d.path()), before) << "part " << failing;
+    EXPECT_EQ(read_bytes(d.path() / "MANIFEST"), manifest_before);
+  }
+  const auto got = load_state_directory(d.path(), wanted());
+  EXPECT_EQ(got[0].payload, sample_parts(1)[0].payload);
+}
+
+TEST(StateDirectory, AConflictingSaveProducesNoPayload) {
+  temp_dir d;
+  const state_stamp first = save_state_directory(d.path(), sample_parts(1));
+  save_state_directory(d.path(), sample_parts(2));  // another writer: generation 2
+  const auto third = sample_parts(3);
+  auto sources = sources_of(third, 64);
+  bool produced = false;
+  for (auto& s : sources) s.write = [&](payload_sink&) { produced = true; };
+  const state_stamp known[] = {first};
+  expect_error([&] { save_state_directory(d.path(), sources, {.replace = false, .known = known}); }, errc::conflict,
+               "another writer");
+  EXPECT_FALSE(produced);
+}
+
+TEST(StateDirectory, AReaderReadsPartsOneAtATimeAndChecksEachWhenRead) {
+  temp_dir d;
+  const auto parts = sample_parts(4);
+  const state_stamp saved = save_state_directory(d.path(), parts);
+  const state_directory_reader reader(d.path(), wanted());
+  EXPECT_EQ(reader.stamp().generation, saved.generation);
+  EXPECT_TRUE(reader.stamp().same_directory(saved));
+  for (std::size_t i = parts.size(); i-- > 0;) {  // any order
+    const auto p = reader.read(i);
+    EXPECT_EQ(p.name, parts[i].name);
+    EXPECT_EQ(p.version, parts[i].version);
+    EXPECT_EQ(p.payload, parts[i].payload);
+  }
+  // A part damaged after the MANIFEST was read is reported when it is read, naming its file.
+  auto img = read_bytes(d.path() / "vectors.rtd.g0000000000000001");
+  img.back() ^= 0x01;
+  write_bytes(d.path() / "vectors.rtd.g0000000000000001", img);
+  expect_error([&] { (void)reader.read(1); }, errc::corrupted_state, "vectors.rtd.g0000000000000001");
+  EXPECT_EQ(reader.read(0).payload, parts[0].payload);
+  expect_error([&] { (void)reader.read(3); }, errc::internal, "no part 3");
+  // Manifest-level problems are found when the reader is made.
+  const std::vector<state_part> extra = {{"missing.rtd", "dedup.docs", 1, {}}};
+  expect_error([&] { state_directory_reader r(d.path(), extra); }, errc::corrupted_state, "lists no part 'missing.rtd'");
 }
 
 TEST(StateDirectory, LoadsDuringSavesAlwaysSeeAWholeGeneration) {

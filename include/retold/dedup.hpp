@@ -349,6 +349,12 @@ class RETOLD_API deduplicator {
   std::string representative_of(std::string_view id) const;
   /// All stories (with min_members = 2 only those that found a retelling), by increasing id.
   std::vector<cluster_info> clusters(std::size_t min_members = 1) const;
+  /// The stories clusters(min_members) returns, in the same order, handed to `visit` one at a
+  /// time instead of all at once (at 1M documents the whole list takes ~0.3 GB; the CLI writes
+  /// each as it comes). `visit` may keep the cluster_info (move from it). Shared lock held
+  /// throughout: `visit` must not call this deduplicator (a member taking the exclusive lock
+  /// would deadlock); what it throws stops the walk and is rethrown.
+  void for_each_cluster(std::size_t min_members, const std::function<void(cluster_info&&)>& visit) const;
   /// Scores of two stored documents. errc::not_found for an unknown id. Shared lock.
   explanation explain(std::string_view id_a, std::string_view id_b) const;
 
@@ -370,7 +376,14 @@ class RETOLD_API deduplicator {
   /// there expects the generation just written. The directory is identified by device and inode,
   /// so another path to it is the same state.
   ///
-  /// Shared lock: queries go on while saving; adds wait. Saves of one deduplicator are serialized.
+  /// Memory: the parts are serialized and written one after another, each through a buffer of
+  /// about 1 MiB, so a save needs little beyond the state itself (it used to build every part's
+  /// bytes in memory first: as much again as the state's size on disk).
+  ///
+  /// Shared lock, held while the parts are serialized and written to the files (disk I/O under
+  /// the shared lock, up to the page cache, and the wait for another process's save of `dir` to
+  /// finish), released before the fsyncs: queries go on while saving; adds, removes and evictions
+  /// wait until the files are written. Saves of one deduplicator are serialized.
   void save(const std::filesystem::path& dir) const;
   /// As save(dir), choosing what the save may write over.
   void save(const std::filesystem::path& dir, save_mode mode) const;
@@ -383,6 +396,9 @@ class RETOLD_API deduplicator {
   /// stopped: the vector index is rebuilt with its saved training (no k-means), so documents
   /// added next get the stories they would have got without the save. States of format version
   /// 1 load too (their index is trained afresh). The generation read is remembered for save().
+  /// Memory: the part files are read, checked and parsed one at a time, each freed once parsed,
+  /// so a load needs the state it builds plus the largest part's bytes (documents.rtd). The
+  /// directory's shared lock (which a save of it waits for) is held until the load returns.
   static deduplicator load(const std::filesystem::path& dir,
                            const std::optional<deduplicator_options>& overrides = std::nullopt);
 

@@ -956,12 +956,17 @@ std::string deduplicator::representative_of(std::string_view id) const {
 }
 
 std::vector<cluster_info> deduplicator::clusters(std::size_t min_members) const {
+  std::vector<cluster_info> out;
+  for_each_cluster(min_members, [&](cluster_info&& c) { out.push_back(std::move(c)); });
+  return out;
+}
+
+void deduplicator::for_each_cluster(std::size_t min_members,
+                                    const std::function<void(cluster_info&&)>& visit) const {
   const impl& s = *impl_;
   std::shared_lock lock(s.mutex);
-  std::vector<cluster_info> out;
   for (std::uint64_t id : s.stories.cluster_ids())
-    if (s.stories.members_of(id).size() >= min_members) out.push_back(s.describe(id));
-  return out;
+    if (s.stories.members_of(id).size() >= min_members) visit(s.describe(id));
 }
 
 explanation deduplicator::explain(std::string_view id_a, std::string_view id_b) const {

@@ -289,18 +289,20 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
   const impl& s = state;
   // Held through the write, so the stamp recorded below is of this deduplicator's latest save.
   std::lock_guard save_lock(state.save_mutex);
-  std::vector<detail::state_part> parts;
-  {
-    std::shared_lock lock(s.mutex);
-    // Slots are compacted: tombstones are dropped, live slots renumbered in arrival order.
-    std::vector<std::uint32_t> live;
-    live.reserve(s.slot_of.size());
-    for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)
-      if (!s.ids[slot].empty()) live.push_back(slot);
-    std::vector<std::uint32_t> renumber(s.ids.size(), UINT32_MAX);
-    for (std::uint32_t i = 0; i < live.size(); ++i) renumber[live[i]] = i;
+  // Held while the parts are serialized and written (each streams into its file through a
+  // bounded buffer: the state's bytes are never all in memory at once), released before the
+  // fsyncs: the files then hold all we need.
+  std::shared_lock lock(s.mutex);
+  // Slots are compacted: tombstones are dropped, live slots renumbered in arrival order.
+  std::vector<std::uint32_t> live;
+  live.reserve(s.slot_of.size());
+  for (std::uint32_t slot = 0; slot < s.ids.size(); ++slot)
+    if (!s.ids[slot].empty()) live.push_back(slot);
 
-    detail::byte_writer opt;
+  using detail::byte_writer;
+  using detail::payload_sink;
+  auto options_part = [&](payload_sink& sink) {
+    byte_writer opt(sink);
     write_options(opt, s.opts);
     opt.u64(s.added_total);
     opt.u64(s.removed_total);
@@ -309,9 +311,10 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       opt.f64(c->mean);
       opt.f64(c->m2);
     }
-    parts.push_back({"options.rtd", "dedup.options", format_version, std::move(opt.buffer())});
-
-    detail::byte_writer docs;
+    opt.flush();
+  };
+  auto documents_part = [&](payload_sink& sink) {
+    byte_writer docs(sink);
     docs.u64(live.size());
     for (std::uint32_t slot : live) {
       docs.str(s.ids[slot]);
@@ -324,18 +327,20 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       docs.str(s.readable.snippet(slot));
       serialize_sketch(slot < s.sketches.size() ? s.sketches[slot] : doc_sketch{}, docs.buffer());
     }
-    parts.push_back({"documents.rtd", "dedup.docs", format_version, std::move(docs.buffer())});
-
-    detail::byte_writer sigs;
+    docs.flush();
+  };
+  auto signatures_part = [&](payload_sink& sink) {
+    byte_writer sigs(sink);
     sigs.u64(live.size());
     sigs.u32(s.opts.minhash.num_hashes);
     for (std::uint32_t slot : live) {
       const auto v = s.lsh.values_of(slot);
       for (std::uint32_t x : v) sigs.u32(x);
     }
-    parts.push_back({"signatures.rtd", "dedup.sigs", format_version, std::move(sigs.buffer())});
-
-    detail::byte_writer vecs;
+    sigs.flush();
+  };
+  auto vectors_part = [&](payload_sink& sink) {
+    byte_writer vecs(sink);
     vecs.u64(live.size());
     vecs.u32(s.dim);
     for (std::uint32_t slot : live)
@@ -357,17 +362,20 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       vecs.u64(next.trained_at);
       vecs.f32_array(next.centroids);
     }
-    parts.push_back({"vectors.rtd", "dedup.vectors", s.next_index ? vectors_format_version : format_version,
-                     std::move(vecs.buffer())});
-
-    detail::byte_writer emb;
+    vecs.flush();
+  };
+  auto embedder_part = [&](payload_sink& sink) {
+    byte_writer emb(sink);
     emb.u8(s.embedder.has_value());
     if (s.embedder) emb.bytes(s.embedder->serialize());
     emb.u64(s.pending_terms.size());
     for (const auto& t : s.pending_terms) write_terms(emb, t);
-    parts.push_back({"embedder.rtd", "dedup.embedder", format_version, std::move(emb.buffer())});
-
-    detail::byte_writer cl;
+    emb.flush();
+  };
+  auto clusters_part = [&](payload_sink& sink) {
+    std::vector<std::uint32_t> renumber(s.ids.size(), UINT32_MAX);
+    for (std::uint32_t i = 0; i < live.size(); ++i) renumber[live[i]] = i;
+    byte_writer cl(sink);
     cl.u64(s.stories.next_id());
     for (std::uint32_t slot : live) cl.u64(s.stories.cluster_of(slot));
     const auto leaders = s.stories.leaders();
@@ -376,11 +384,19 @@ void deduplicator::save(const std::filesystem::path& dir, save_mode mode) const 
       cl.u64(id);
       cl.u32(renumber[leader]);
     }
-    parts.push_back({"clusters.rtd", "dedup.clusters", format_version, std::move(cl.buffer())});
-  }
-  // Disk I/O happens without the lock: the snapshot above is all we need.
-  const detail::state_stamp written = detail::save_state_directory(
-      dir, parts, {.replace = mode == save_mode::replace, .known = state.known_states});
+    cl.flush();
+  };
+  const detail::state_part_source parts[] = {
+      {"options.rtd", "dedup.options", format_version, options_part},
+      {"documents.rtd", "dedup.docs", format_version, documents_part},
+      {"signatures.rtd", "dedup.sigs", format_version, signatures_part},
+      {"vectors.rtd", "dedup.vectors", s.next_index ? vectors_format_version : format_version, vectors_part},
+      {"embedder.rtd", "dedup.embedder", format_version, embedder_part},
+      {"clusters.rtd", "dedup.clusters", format_version, clusters_part},
+  };
+  const detail::state_stamp written =
+      detail::save_state_directory(dir, parts, {.replace = mode == save_mode::replace, .known = state.known_states},
+                                   [&] { lock.unlock(); });
   auto& known = state.known_states;
   std::erase_if(known, [&](const detail::state_stamp& k) { return k.same_directory(written); });
   known.push_back(written);
@@ -397,9 +413,17 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       {"signatures.rtd", "dedup.sigs", format_version, {}},   {"vectors.rtd", "dedup.vectors", vectors_format_version, {}},
       {"embedder.rtd", "dedup.embedder", format_version, {}}, {"clusters.rtd", "dedup.clusters", format_version, {}},
   };
-  detail::state_stamp stamp;
-  const auto parts = detail::load_state_directory(dir, wanted, &stamp);
-  auto reader = [&](std::size_t i) { return detail::byte_reader(parts[i].payload, (dir / parts[i].name).string()); };
+  // Each part is read (and checked) when its turn comes and freed once parsed, so a load holds
+  // the state it builds and one part's bytes, never all of them (the parts are as large as the
+  // state). The directory stays locked for reading until the last one is read.
+  const detail::state_directory_reader directory(dir, wanted);
+  std::vector<detail::state_part> parts(wanted.size());
+  auto reader = [&](std::size_t i) {
+    parts[i] = directory.read(i);
+    return detail::byte_reader(parts[i].payload, (dir / parts[i].name).string());
+  };
+  // Ends the byte_reader of part i: nothing reads its payload afterwards.
+  auto release = [&](std::size_t i) { std::vector<std::uint8_t>().swap(parts[i].payload); };
 
   auto ro = reader(0);
   deduplicator_options opts = read_options(ro, parts[0].version);
@@ -413,6 +437,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       if (!(c->count >= 0) || !std::isfinite(c->mean) || !(c->m2 >= 0)) ro.fail("cosine calibration is invalid");
     }
   ro.expect_end();
+  release(0);
 
   // The embedder's own options travel inside its blob.
   auto re = reader(4);
@@ -446,6 +471,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   if (pending > re.remaining()) re.fail("pending document count is larger than the file");
   for (std::uint64_t i = 0; i < pending; ++i) s.pending_terms.push_back(read_terms(re));
   re.expect_end();
+  release(4);
   if (s.embedder) {  // a save never leaves a whole epoch pending: it is folded in when it fills
     const std::uint64_t observed = s.embedder->documents_observed();
     if (pending >= embed_epoch_boundary(observed, s.coarse_epochs) - observed)
@@ -485,6 +511,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     }
   }
   rd.expect_end();
+  release(1);
   s.calibration = calibration;
   s.calibration_in_force = calibration_in_force;
 
@@ -497,6 +524,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     s.lsh.insert(i, sig);
   }
   rs.expect_end();
+  release(2);
 
   auto rv = reader(3);
   if (rv.u64() != n || rv.u32() != s.dim) rv.fail("vector table does not match the documents");
@@ -531,6 +559,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       rv.fail("a pending vector index training that these options do not use");
   }
   rv.expect_end();
+  release(3);
   s.open_from = static_cast<std::uint32_t>(open_from);
   if (s.vectors_index) {
     std::vector<std::uint64_t> keys(open_from);
@@ -571,6 +600,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
     slot = rc.u32();
   }
   rc.expect_end();
+  release(5);
   try {
     s.stories.restore(assignment, leaders, next_id);
   } catch (const error& e) {
@@ -581,7 +611,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       rc.fail("document " + std::to_string(i) + " belongs to no story");
   s.added_total = added_total;
   s.removed_total = removed_total;
-  s.known_states.push_back(stamp);
+  s.known_states.push_back(directory.stamp());
   return deduplicator(std::move(st));
 }
 

@@ -24,6 +24,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <sys/file.h>
@@ -45,16 +47,6 @@ constexpr std::string_view kManifestKind = "manifest";
 constexpr std::uint32_t kManifestVersion = 1;
 constexpr std::string_view kLockName = "LOCK";
 
-std::uint64_t load_le64(const std::uint8_t* p) {
-  std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-std::uint32_t load_le32(const std::uint8_t* p) {
-  std::uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
 void store_le64(std::uint8_t* p, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
 }
@@ -103,14 +95,14 @@ void fsync_directory(const std::filesystem::path& dir) {
 }
 
 std::array<std::uint8_t, kHeaderSize> make_header(std::string_view kind, std::uint32_t version,
-                                                  std::span<const std::uint8_t> payload) {
+                                                  std::uint64_t payload_size, std::uint64_t payload_hash) {
   std::array<std::uint8_t, kHeaderSize> h{};
   std::memcpy(h.data(), kMagic, 8);
   store_le32(h.data() + 8, version);
   store_le32(h.data() + 12, kByteOrderMark);
   std::memcpy(h.data() + 16, kind.data(), kind.size());
-  store_le64(h.data() + 32, payload.size());
-  store_le64(h.data() + 40, XXH64(payload.data(), payload.size(), 0));
+  store_le64(h.data() + 32, payload_size);
+  store_le64(h.data() + 40, payload_hash);
   store_le32(h.data() + 48, kContainerVersion);
   store_le32(h.data() + 52, 0);
   store_le64(h.data() + 56, XXH64(h.data(), 56, 0));
@@ -212,6 +204,78 @@ void validate_kind(std::string_view kind) {
   if (kind.find('\0') != std::string_view::npos)
     throw error(errc::invalid_argument, "state file kind must not contain NUL");
 }
+
+// A state file being written: the payload streams into "<path>.tmp.<pid>" behind a placeholder
+// header while its XXH64 is computed; finish() then writes the real header at offset 0, so the
+// file holds exactly the bytes of a payload written at once. commit() makes it durable and renames
+// it to `path` (the caller fsyncs the directory). Until committed, the destructor removes the
+// temporary file (a failed or abandoned write leaves nothing).
+class streaming_file final : public payload_sink {
+ public:
+  streaming_file(std::filesystem::path path, std::string_view kind, std::uint32_t version)
+      : path_(std::move(path)), kind_(kind), version_(version), hash_(XXH64_createState()) {
+    validate_kind(kind);
+    if (version == 0) throw error(errc::invalid_argument, "state file version must be >= 1");
+    if (!hash_) throw std::bad_alloc();
+    XXH64_reset(hash_.get(), 0);
+    tmp_ = path_;
+    tmp_ += ".tmp." + std::to_string(::getpid());
+    fd_.fd = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_.fd < 0) throw_io("cannot create", tmp_, errno);
+    const std::array<std::uint8_t, kHeaderSize> placeholder{};
+    write_all(fd_.fd, placeholder.data(), placeholder.size(), tmp_);
+  }
+  streaming_file(const streaming_file&) = delete;
+  streaming_file& operator=(const streaming_file&) = delete;
+  ~streaming_file() {
+    if (committed_) return;
+    if (fd_.fd >= 0) ::close(fd_.release());
+    ::unlink(tmp_.c_str());
+  }
+
+  void write(std::span<const std::uint8_t> bytes) override {
+    if (finished_) throw error(errc::internal, "state file " + tmp_.string() + ": write after finish");
+    XXH64_update(hash_.get(), bytes.data(), bytes.size());
+    write_all(fd_.fd, bytes.data(), bytes.size(), tmp_);
+    size_ += bytes.size();
+  }
+  /// The payload is complete: writes the header. size() and hash() are final from here on.
+  void finish() {
+    hash_value_ = XXH64_digest(hash_.get());
+    const auto header = make_header(kind_, version_, size_, hash_value_);
+    std::size_t done = 0;
+    while (done < header.size()) {
+      const ssize_t w = ::pwrite(fd_.fd, header.data() + done, header.size() - done, static_cast<off_t>(done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        throw_io("cannot write", tmp_, errno);
+      }
+      done += static_cast<std::size_t>(w);
+    }
+    finished_ = true;
+  }
+  /// fsync, close, rename over `path`. On failure the temporary file is removed (destructor).
+  void commit() {
+    if (::fsync(fd_.fd) != 0) throw_io("cannot fsync", tmp_, errno);
+    if (::close(fd_.release()) != 0) throw_io("cannot close", tmp_, errno);
+    if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw_io("cannot rename to " + path_.string() + " from", tmp_, errno);
+    committed_ = true;
+  }
+  std::uint64_t size() const noexcept { return size_; }
+  std::uint64_t hash() const noexcept { return hash_value_; }
+
+ private:
+  struct free_state {
+    void operator()(XXH64_state_t* p) const noexcept { XXH64_freeState(p); }
+  };
+  std::filesystem::path path_, tmp_;
+  std::string kind_;
+  std::uint32_t version_;
+  std::unique_ptr<XXH64_state_t, free_state> hash_;
+  fd_guard fd_;
+  std::uint64_t size_ = 0, hash_value_ = 0;
+  bool finished_ = false, committed_ = false;
+};
 
 // "documents.rtd.g000000000000000007" -> (documents.rtd, 7)
 constexpr std::string_view kGenMark = ".g";
@@ -380,131 +444,14 @@ void check_precondition(const std::filesystem::path& dir, const save_preconditio
 
 }  // namespace
 
-// ---- byte_writer
-
-void byte_writer::u32_array(std::span<const std::uint32_t> a) {
-  u64(a.size());
-  buf_.reserve(buf_.size() + a.size() * 4);
-  for (auto v : a) put_le(v);
-}
-void byte_writer::f32_array(std::span<const float> a) {
-  u64(a.size());
-  buf_.reserve(buf_.size() + a.size() * 4);
-  for (float v : a) f32(v);
-}
-void byte_writer::u64_array(std::span<const std::uint64_t> a) {
-  u64(a.size());
-  buf_.reserve(buf_.size() + a.size() * 8);
-  for (auto v : a) put_le(v);
-}
-
-// ---- byte_reader
-
-void byte_reader::fail(const std::string& why) const {
-  throw error(errc::corrupted_state, what_ + ": " + why + " (at byte " + std::to_string(pos_) + " of " +
-                                         std::to_string(data_.size()) + ")");
-}
-void byte_reader::need(std::size_t n) const {
-  if (n > remaining())
-    fail("truncated: needs " + std::to_string(n) + " more bytes, " + std::to_string(remaining()) + " left");
-}
-void byte_reader::expect_end() const {
-  if (remaining() != 0) fail(std::to_string(remaining()) + " unexpected trailing bytes");
-}
-std::uint8_t byte_reader::u8() {
-  need(1);
-  return data_[pos_++];
-}
-std::uint32_t byte_reader::u32() {
-  need(4);
-  const auto v = load_le32(data_.data() + pos_);
-  pos_ += 4;
-  return v;
-}
-std::uint64_t byte_reader::u64() {
-  need(8);
-  const auto v = load_le64(data_.data() + pos_);
-  pos_ += 8;
-  return v;
-}
-float byte_reader::f32() {
-  const std::uint32_t b = u32();
-  float v;
-  std::memcpy(&v, &b, 4);
-  return v;
-}
-double byte_reader::f64() {
-  const std::uint64_t b = u64();
-  double v;
-  std::memcpy(&v, &b, 8);
-  return v;
-}
-std::string byte_reader::str(std::size_t max_len) {
-  const std::uint64_t n = u64();
-  if (n > max_len) fail("string length " + std::to_string(n) + " exceeds the limit " + std::to_string(max_len));
-  need(static_cast<std::size_t>(n));
-  std::string s(reinterpret_cast<const char*>(data_.data() + pos_), static_cast<std::size_t>(n));
-  pos_ += static_cast<std::size_t>(n);
-  return s;
-}
-std::vector<std::uint8_t> byte_reader::bytes(std::size_t max_len) {
-  const std::uint64_t n = u64();
-  if (n > max_len) fail("byte string length " + std::to_string(n) + " exceeds the limit " + std::to_string(max_len));
-  need(static_cast<std::size_t>(n));
-  std::vector<std::uint8_t> b(data_.begin() + static_cast<std::ptrdiff_t>(pos_),
-                              data_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
-  pos_ += static_cast<std::size_t>(n);
-  return b;
-}
-std::vector<std::uint32_t> byte_reader::u32_array() {
-  const std::uint64_t n = u64();
-  if (n > remaining() / 4) fail("array of " + std::to_string(n) + " u32 exceeds the remaining bytes");
-  std::vector<std::uint32_t> a(static_cast<std::size_t>(n));
-  for (auto& v : a) v = load_le32(data_.data() + pos_), pos_ += 4;
-  return a;
-}
-std::vector<float> byte_reader::f32_array() {
-  const std::uint64_t n = u64();
-  if (n > remaining() / 4) fail("array of " + std::to_string(n) + " f32 exceeds the remaining bytes");
-  std::vector<float> a(static_cast<std::size_t>(n));
-  for (auto& v : a) {
-    const std::uint32_t b = load_le32(data_.data() + pos_);
-    std::memcpy(&v, &b, 4);
-    pos_ += 4;
-  }
-  return a;
-}
-std::vector<std::uint64_t> byte_reader::u64_array() {
-  const std::uint64_t n = u64();
-  if (n > remaining() / 8) fail("array of " + std::to_string(n) + " u64 exceeds the remaining bytes");
-  std::vector<std::uint64_t> a(static_cast<std::size_t>(n));
-  for (auto& v : a) v = load_le64(data_.data() + pos_), pos_ += 8;
-  return a;
-}
-
 // ---- single files
 
 void write_state_file(const std::filesystem::path& path, std::string_view kind, std::uint32_t version,
                       std::span<const std::uint8_t> payload) {
-  validate_kind(kind);
-  if (version == 0) throw error(errc::invalid_argument, "state file version must be >= 1");
-  const auto header = make_header(kind, version, payload);
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw_io("cannot create", tmp, errno);
-  fd_guard g{fd};
-  try {
-    write_all(fd, header.data(), header.size(), tmp);
-    write_all(fd, payload.data(), payload.size(), tmp);
-    if (::fsync(fd) != 0) throw_io("cannot fsync", tmp, errno);
-    if (::close(g.release()) != 0) throw_io("cannot close", tmp, errno);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) throw_io("cannot rename to " + path.string() + " from", tmp, errno);
-  } catch (...) {
-    if (g.fd >= 0) ::close(g.release());
-    ::unlink(tmp.c_str());
-    throw;
-  }
+  streaming_file f(path, kind, version);
+  f.write(payload);
+  f.finish();
+  f.commit();
   fsync_directory(path.parent_path());
 }
 
@@ -522,10 +469,21 @@ std::vector<std::uint8_t> read_state_file(const std::filesystem::path& path, std
 
 state_stamp save_state_directory(const std::filesystem::path& dir, std::span<const state_part> parts,
                                  const save_precondition& pre) {
+  std::vector<state_part_source> sources;
+  sources.reserve(parts.size());
+  for (const auto& p : parts)
+    sources.push_back({p.name, p.kind, p.version, [&p](payload_sink& sink) { sink.write(p.payload); }});
+  return save_state_directory(dir, sources, pre);
+}
+
+state_stamp save_state_directory(const std::filesystem::path& dir, std::span<const state_part_source> parts,
+                                 const save_precondition& pre, const std::function<void()>& payloads_written) {
   std::set<std::string> names;
   for (const auto& p : parts) {
     validate_part_name(p.name);
     validate_kind(p.kind);
+    if (p.version == 0) throw error(errc::invalid_argument, "state part '" + p.name + "': version must be >= 1");
+    if (!p.write) throw error(errc::invalid_argument, "state part '" + p.name + "' has no writer");
     if (!names.insert(p.name).second)
       throw error(errc::invalid_argument, "state part '" + p.name + "' is given twice");
   }
@@ -549,28 +507,41 @@ state_stamp save_state_directory(const std::filesystem::path& dir, std::span<con
   manifest m;
   m.generation = gen;
   // A save that fails before its commit point (disk full, EFBIG, EIO) removes the part files it
-  // wrote, so a full disk is not left fuller by a generation nobody will ever load.
+  // wrote, so a full disk is not left fuller by a generation nobody will ever load. Temporary
+  // files not yet renamed are removed by their streaming_file.
   auto remove_new_parts = [&] {
     for (const auto& e : m.entries) {
       std::error_code rm;
       std::filesystem::remove(dir / e.file, rm);
     }
   };
-  try {
-    for (const auto& p : parts) {
-      manifest_entry e;
-      e.name = p.name;
-      e.file = generation_file(p.name, gen);
-      e.kind = p.kind;
-      e.version = p.version;
-      e.payload_size = p.payload.size();
-      e.payload_hash = XXH64(p.payload.data(), p.payload.size(), 0);
-      m.entries.push_back(e);  // before writing: a half-written file is removed too
-      write_state_file(dir / e.file, p.kind, p.version, p.payload);
+  {
+    // All parts are written first and made durable afterwards, so `payloads_written` lets the
+    // caller go on (release its lock) during the fsyncs.
+    std::vector<std::unique_ptr<streaming_file>> files;
+    files.reserve(parts.size());
+    try {
+      for (const auto& p : parts) {
+        manifest_entry e;
+        e.name = p.name;
+        e.file = generation_file(p.name, gen);
+        e.kind = p.kind;
+        e.version = p.version;
+        files.push_back(std::make_unique<streaming_file>(dir / e.file, p.kind, p.version));
+        p.write(*files.back());
+        files.back()->finish();
+        e.payload_size = files.back()->size();
+        e.payload_hash = files.back()->hash();
+        m.entries.push_back(std::move(e));
+      }
+      if (payloads_written) payloads_written();
+      for (auto& f : files) f->commit();
+      fsync_directory(dir);
+    } catch (...) {
+      files.clear();  // removes the temporary files not renamed yet
+      remove_new_parts();
+      throw;
     }
-  } catch (...) {
-    remove_new_parts();
-    throw;
   }
   byte_writer w;
   w.u64(m.generation);
@@ -612,9 +583,21 @@ state_stamp save_state_directory(const std::filesystem::path& dir, std::span<con
   return stamp_of_directory(dir, gen);
 }
 
-std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected,
-                                             state_stamp* stamp_out) {
+struct state_directory_reader::impl {
+  std::filesystem::path dir, mpath;
+  std::optional<dir_lock> lock;
+  manifest m;
+  std::vector<state_part> expected;                // payloads empty
+  std::vector<const manifest_entry*> entries;      // entries[i]: the MANIFEST's entry of expected[i]
+  state_stamp stamp;
+};
+
+state_directory_reader::state_directory_reader(const std::filesystem::path& dir, std::span<const state_part> expected)
+    : impl_(std::make_unique<impl>()) {
+  impl& r = *impl_;
+  r.dir = dir;
   const auto mpath = dir / kManifestName;
+  r.mpath = mpath;
   std::error_code ec;
   // An unreadable directory (permissions, I/O error) is an error, never "no saved state": a
   // caller that starts afresh on not_found would otherwise save an empty state over the real one.
@@ -638,41 +621,61 @@ std::vector<state_part> load_state_directory(const std::filesystem::path& dir, s
       throw error(errc::io, "cannot access state directory " + dir.string() + ": " + ec.message());
     throw error(errc::not_found, "state directory " + dir.string() + " does not exist");
   }
-  dir_lock lock(dir, /*exclusive=*/false);
+  r.lock.emplace(dir, /*exclusive=*/false);
   const auto mpayload = read_state_file(mpath, kManifestKind, kManifestVersion);
-  const manifest m = parse_manifest(mpath, mpayload);
-
-  std::vector<state_part> out;
-  out.reserve(expected.size());
+  r.m = parse_manifest(mpath, mpayload);
+  const manifest& m = r.m;
   for (const auto& want : expected) {
     const auto it = std::find_if(m.entries.begin(), m.entries.end(),
                                  [&](const manifest_entry& e) { return e.name == want.name; });
     if (it == m.entries.end())
       throw_corrupt(mpath, "lists no part '" + want.name + "' (generation " + std::to_string(m.generation) + ")");
-    const auto path = dir / it->file;
     if (generation_of(it->file) != m.generation)
       throw_corrupt(mpath, "part '" + it->file + "' is not of the MANIFEST's generation " +
                                std::to_string(m.generation));
     if (it->kind != want.kind)
       throw_corrupt(mpath, "part '" + want.name + "' has kind '" + printable(it->kind) + "', expected '" +
                                want.kind + "'");
-    state_part part;
-    part.name = want.name;
-    part.kind = want.kind;
-    try {
-      part.payload = read_state_file(path, want.kind, want.version, &part.version);
-    } catch (const error& e) {
-      if (e.code() == errc::not_found)
-        throw_corrupt(path, "is missing (named by " + mpath.string() + ", generation " +
-                                std::to_string(m.generation) + ")");
-      throw;
-    }
-    if (part.version != it->version || part.payload.size() != it->payload_size ||
-        XXH64(part.payload.data(), part.payload.size(), 0) != it->payload_hash)
-      throw_corrupt(path, "does not match the MANIFEST (a file from another save: mixed generations)");
-    out.push_back(std::move(part));
+    r.expected.push_back({want.name, want.kind, want.version, {}});
+    r.entries.push_back(&*it);
   }
-  if (stamp_out) *stamp_out = stamp_of_directory(dir, m.generation);
+  r.stamp = stamp_of_directory(dir, m.generation);
+}
+
+state_directory_reader::~state_directory_reader() = default;
+
+state_part state_directory_reader::read(std::size_t i) const {
+  const impl& r = *impl_;
+  if (i >= r.expected.size()) throw error(errc::internal, "state_directory_reader: no part " + std::to_string(i));
+  const state_part& want = r.expected[i];
+  const manifest_entry& e = *r.entries[i];
+  const auto path = r.dir / e.file;
+  state_part part;
+  part.name = want.name;
+  part.kind = want.kind;
+  try {
+    part.payload = read_state_file(path, want.kind, want.version, &part.version);
+  } catch (const error& err) {
+    if (err.code() == errc::not_found)
+      throw_corrupt(path, "is missing (named by " + r.mpath.string() + ", generation " +
+                              std::to_string(r.m.generation) + ")");
+    throw;
+  }
+  if (part.version != e.version || part.payload.size() != e.payload_size ||
+      XXH64(part.payload.data(), part.payload.size(), 0) != e.payload_hash)
+    throw_corrupt(path, "does not match the MANIFEST (a file from another save: mixed generations)");
+  return part;
+}
+
+const state_stamp& state_directory_reader::stamp() const noexcept { return impl_->stamp; }
+
+std::vector<state_part> load_state_directory(const std::filesystem::path& dir, std::span<const state_part> expected,
+                                             state_stamp* stamp_out) {
+  const state_directory_reader reader(dir, expected);
+  std::vector<state_part> out;
+  out.reserve(expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) out.push_back(reader.read(i));
+  if (stamp_out) *stamp_out = reader.stamp();
   return out;
 }
 
