@@ -293,4 +293,12 @@ struct deduplicator::impl {
 /// 256 documents until 4096 (a lag of at most 256 documents early on).
 std::uint64_t embed_epoch_boundary(std::uint64_t observed, bool coarse = false) noexcept;
 
+namespace detail {
+/// Reads a document's embedder terms (u64 array, f32 array) as prepare() blobs and saved states
+/// store them, refusing through `r.fail` (errc::corrupted_state) anything extract() could not
+/// have made: arrays of different lengths, terms not sorted ascending and unique, counts not in
+/// (0, 2^32]. Defined in prepared.cpp.
+term_counts read_term_counts(byte_reader& r);
+}  // namespace detail
+
 }  // namespace retold

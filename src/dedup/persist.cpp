@@ -166,13 +166,6 @@ void write_terms(detail::byte_writer& w, const term_counts& t) {
   w.f32_array(t.counts);
 }
 
-term_counts read_terms(detail::byte_reader& r) {
-  term_counts t;
-  t.terms = r.u64_array();
-  t.counts = r.f32_array();
-  if (t.terms.size() != t.counts.size()) r.fail("term and count arrays differ in length");
-  return t;
-}
 
 // True when a and b differ in a field that is fixed when the state is created (everything but the
 // runtime fields a load may change, and the derived LSH shape and index dimension).
@@ -469,7 +462,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   s.coarse_epochs = parts[4].version < 3;  // saved before the finer early DF epochs
   const std::uint64_t pending = re.u64();
   if (pending > re.remaining()) re.fail("pending document count is larger than the file");
-  for (std::uint64_t i = 0; i < pending; ++i) s.pending_terms.push_back(read_terms(re));
+  for (std::uint64_t i = 0; i < pending; ++i) s.pending_terms.push_back(detail::read_term_counts(re));
   re.expect_end();
   release(4);
   if (s.embedder) {  // a save never leaves a whole epoch pending: it is folded in when it fills
@@ -507,7 +500,7 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
       }
       rd.skip(pos - before);
     } else {
-      s.sketches.emplace_back();  // version 2: no evidence sketch (the model sees Jaccard and cosine only)
+      s.sketches.emplace_back();  // version 2: no evidence sketch (under the model, its pairs are decided by the rule: score_slots)
     }
   }
   rd.expect_end();

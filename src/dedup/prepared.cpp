@@ -174,25 +174,7 @@ prepared_document prepared_document::parse(std::span<const std::uint8_t> bytes) 
   std::size_t pos = 0;
   f.sketch = parse_sketch(sketch, pos, widest_sketch());
   if (pos != sketch.size()) r.fail("sketch has " + std::to_string(sketch.size() - pos) + " trailing bytes");
-  f.terms.terms = r.u64_array();
-  f.terms.counts = r.f32_array();
-  if (f.terms.terms.size() != f.terms.counts.size()) r.fail("term and count arrays differ in length");
-  // The embedder's term_counts contract (embed.hpp): terms sorted ascending and unique, as
-  // extract() makes them. observe() counts every listed term once in the document frequencies,
-  // so a repeated term would count one document twice (and forget() could not undo it); a
-  // count <= 0 is skipped by embed_into() but still observed, and embed_into() converts a count
-  // to an integer, so one past 2^32 (more occurrences than any document holds) is refused too.
-  for (std::size_t i = 1; i < f.terms.terms.size(); ++i)
-    if (f.terms.terms[i] <= f.terms.terms[i - 1])
-      r.fail("embedder term " + std::to_string(i) +
-             (f.terms.terms[i] == f.terms.terms[i - 1] ? " repeats the one before it"
-                                                        : " is smaller than the one before it (terms must be sorted ascending)"));
-  for (std::size_t i = 0; i < f.terms.counts.size(); ++i) {
-    const float c = f.terms.counts[i];
-    if (!std::isfinite(c)) r.fail("non-finite term count");
-    if (!(c > 0.0f) || c > max_term_count)
-      r.fail("embedder term " + std::to_string(i) + " has count " + std::to_string(c) + " (must be in (0, 2^32])");
-  }
+  f.terms = detail::read_term_counts(r);
   f.vector = r.f32_array();
   for (float x : f.vector)
     if (!std::isfinite(x)) r.fail("non-finite vector value");
@@ -270,5 +252,34 @@ std::vector<add_result> deduplicator::add_prepared(std::span<const prepared_docu
   }
   return s.add_features(views, feats, 0.0);
 }
+
+
+namespace detail {
+
+term_counts read_term_counts(byte_reader& r) {
+  term_counts t;
+  t.terms = r.u64_array();
+  t.counts = r.f32_array();
+  if (t.terms.size() != t.counts.size()) r.fail("term and count arrays differ in length");
+  // The embedder's term_counts contract (embed.hpp): terms sorted ascending and unique, as
+  // extract() makes them. observe() counts every listed term once in the document frequencies,
+  // so a repeated term would count one document twice (and forget() could not undo it); a
+  // count <= 0 is skipped by embed_into() but still observed, and one past 2^32 (more
+  // occurrences than any document holds) is refused too.
+  for (std::size_t i = 1; i < t.terms.size(); ++i)
+    if (t.terms[i] <= t.terms[i - 1])
+      r.fail("embedder term " + std::to_string(i) +
+             (t.terms[i] == t.terms[i - 1] ? " repeats the one before it"
+                                           : " is smaller than the one before it (terms must be sorted ascending)"));
+  for (std::size_t i = 0; i < t.counts.size(); ++i) {
+    const float c = t.counts[i];
+    if (!std::isfinite(c)) r.fail("non-finite term count");
+    if (!(c > 0.0f) || c > max_term_count)
+      r.fail("embedder term " + std::to_string(i) + " has count " + std::to_string(c) + " (must be in (0, 2^32])");
+  }
+  return t;
+}
+
+}  // namespace detail
 
 }  // namespace retold
