@@ -305,8 +305,9 @@ class RETOLD_API deduplicator {
   /// together. Once the index is an IVF (approximate), the 4096 live documents before the open
   /// segment are compared by exact cosine as well, so a document always sees its last 4,096 to
   /// 8,191 predecessors exactly (retellings mostly follow their source closely) and older ones
-  /// through the IVF; query() and query_vector() see the same. A bad document does not stop the batch: its result has status != ok and nothing
-  /// of it is stored. Exclusive lock (feature extraction runs before taking it).
+  /// through the IVF; query() and query_vector() see the same. A bad document does not stop the
+  /// batch: its result has status != ok and nothing of it is stored. Exclusive lock (feature
+  /// extraction runs before taking it).
   std::vector<add_result> add_batch(std::span<const document> docs);
 
   /// The features of `doc` with this deduplicator's configuration, for add_prepared() here or in
