@@ -375,6 +375,34 @@ TEST(DeduplicatorSynthetic, RecentDocumentsAreFoundExactlyDespiteTheIvf) {
   EXPECT_GT(joined, rids.size() * 3 / 4);
 }
 
+// stats().memory_bytes counts each vector once (the store; the index reads it in place): two
+// deduplicators that differ only in the vectors' dimension differ by 4 bytes per extra float per
+// document, not twice that.
+TEST(Deduplicator, MemoryEstimateCountsEachVectorOnce) {
+  constexpr std::size_t n = 3000;
+  auto bytes = [&](std::size_t dim) {
+    retold::deduplicator_options o;
+    o.embedding = retold::embedding_mode::external;
+    o.external_dimension = static_cast<std::uint32_t>(dim);
+    retold::deduplicator d(o);
+    std::vector<std::string> ids, texts;
+    std::vector<std::vector<float>> vecs;
+    for (std::size_t i = 0; i < n; ++i) {
+      ids.push_back("d" + std::to_string(i));
+      texts.push_back("report " + std::to_string(i) + " of the wire service today");
+      std::vector<float> v(dim, 0.0f);
+      v[i % dim] = 1.0f;
+      vecs.push_back(std::move(v));
+    }
+    std::vector<retold::document> docs;
+    for (std::size_t i = 0; i < n; ++i) docs.push_back({ids[i], texts[i], {}, 0, "", vecs[i]});
+    for (const auto& r : d.add_batch(docs)) EXPECT_EQ(r.status, retold::errc::ok);
+    return static_cast<double>(d.stats().memory_bytes);
+  };
+  const double per_float = (bytes(512) - bytes(256)) / (256.0 * n);
+  EXPECT_NEAR(per_float, 4.0, 0.4);
+}
+
 // The seed corpus added in one run (`all`), and its first half saved as night 1 into `dir`
 // (removed at the end).
 struct seed_nights {
