@@ -286,7 +286,7 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
     if (vectors_index->size() > 0)
       for (const auto& m : vectors_index->search(vec, opts.vector_candidates))
         if (m.key < recent) best.emplace_back(m.cosine, static_cast<std::uint32_t>(m.key));
-    const auto recent_nn = recent_nearest(vec.data(), 1, opts.vector_candidates);
+    const auto recent_nn = recent_nearest(vec.data(), 1, opts.vector_candidates, recent);
     best.insert(best.end(), recent_nn[0].begin(), recent_nn[0].end());
     const std::vector<float> open_cos = cosines_with_open(vec.data(), 1);
     for (std::size_t j = 0; j < open_cos.size(); ++j)
@@ -745,9 +745,9 @@ std::uint32_t deduplicator::impl::recent_from() const noexcept {
 
 std::vector<std::vector<std::pair<float, std::uint32_t>>> deduplicator::impl::recent_nearest(const float* rows,
                                                                                               std::size_t n,
-                                                                                              std::size_t k) const {
+                                                                                              std::size_t k,
+                                                                                              std::uint32_t from) const {
   std::vector<std::vector<std::pair<float, std::uint32_t>>> out(n);
-  const std::uint32_t from = recent_from();
   const std::size_t width = open_from - from;
   if (width == 0 || n == 0 || k == 0) return out;
   // Groups of rows small enough that their cosines (rows_per_group x width, 256 KiB at the
@@ -819,7 +819,7 @@ std::vector<deduplicator::impl::segment_candidate> deduplicator::impl::segment_c
   const std::vector<float> open_cos = cosines_with_open(rows.data(), nrows);
   // The exact window before the open segment; the index's answers inside it are replaced by it.
   const std::uint32_t recent = recent_from();
-  const auto recent_nn = recent_nearest(rows.data(), nrows, kk);
+  const auto recent_nn = recent_nearest(rows.data(), nrows, kk, recent);
   std::vector<std::vector<float>> cos_before(nrows);
   parallel_for((nrows + 3) / 4, worker_count(nrows / 64), [&](std::size_t g) {
     const std::size_t r0 = 4 * g, rn = std::min<std::size_t>(4, nrows - r0), width = r0 + rn - 1;

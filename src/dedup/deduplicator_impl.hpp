@@ -253,9 +253,10 @@ struct deduplicator::impl {
   /// index is exact (flat), else the slot where recent_exact live slots before open_from begin.
   std::uint32_t recent_from() const noexcept;
   /// The top `k` (cosine, slot) of each of `rows` (n x dim) among the live slots of
-  /// [recent_from(), open_from), best first, ties to the smaller slot.
+  /// [from, open_from), best first, ties to the smaller slot; `from` is recent_from() (its scan
+  /// of the live slots is done once per call by the caller).
   std::vector<std::vector<std::pair<float, std::uint32_t>>> recent_nearest(const float* rows, std::size_t n,
-                                                                           std::size_t k) const;
+                                                                           std::size_t k, std::uint32_t from) const;
   /// Moves the open segment's vectors into the vector index. Called with `writer` held and
   /// `lock` (on mutex) owned; when the index must be retrained, the replacement is built from our
   /// copies of the vectors under a shared lock (readers go on with the old index and the open
