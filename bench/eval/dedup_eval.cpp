@@ -69,6 +69,17 @@ std::vector<std::uint64_t> word5_set(std::string_view raw, const retold::normali
   return s;
 }
 
+// Share of `a`'s shingles found in `b` (both sorted, distinct); 0 when `a` is empty.
+double exact_share(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  std::size_t i = 0, j = 0, inter = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] == b[j]) ++inter, ++i, ++j;
+    else if (a[i] < b[j]) ++i;
+    else ++j;
+  }
+  return a.empty() ? 0.0 : double(inter) / double(a.size());
+}
+
 double exact_jaccard(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
   std::size_t i = 0, j = 0, inter = 0;
   while (i < a.size() && j < b.size()) {
@@ -270,6 +281,22 @@ std::vector<dedup_figure> evaluate_deduplicator(const fs::path& data, const reto
   for (std::size_t i = 0; i < bbc.size(); ++i)
     bbc_sets[i] = word5_set(bin[i].title + "\n\n" + bin[i].text, base.normalize);
 
+  // How much of its source a partially derived COUNTER story reuses verbatim: the median share of
+  // the newspaper story's word 5-shingles found in the agency report (exact sets, as the
+  // deduplicator normalizes them). The yardstick for BBC's merges below.
+  double pd_reuse = 0;
+  {
+    std::vector<double> shares;
+    for (auto& [p, sd] : pair_docs)
+      if (cdocs[sd.first].classification == "PD")
+        shares.push_back(exact_share(word5_set(cin[sd.second].title + "\n\n" + cin[sd.second].text, base.normalize),
+                                     word5_set(cin[sd.first].title + "\n\n" + cin[sd.first].text, base.normalize)));
+    if (!shares.empty()) {
+      std::nth_element(shares.begin(), shares.begin() + shares.size() / 2, shares.end());
+      pd_reuse = shares[shares.size() / 2];
+    }
+  }
+
   const std::string n_derived_s = std::to_string(n_derived);
   const std::vector<std::pair<std::string, retold::embedding_mode>> modes = {
       {"", base.embedding}, {", lexical only (embedding_mode::none)", retold::embedding_mode::none}};
@@ -357,7 +384,7 @@ std::vector<dedup_figure> evaluate_deduplicator(const fs::path& data, const reto
     }
     std::unordered_map<std::string, std::size_t> bidx;
     for (std::size_t i = 0; i < bin.size(); ++i) bidx.emplace(bin[i].id, i);
-    std::size_t merged = 0, not_near = 0;
+    std::size_t merged = 0, not_near = 0, not_near_reusing = 0;
     std::vector<std::string> samples;
     for (const auto& story : b.dedup->clusters(2)) {
       std::set<std::string_view> distinct;
@@ -374,6 +401,7 @@ std::vector<dedup_figure> evaluate_deduplicator(const fs::path& data, const reto
       }
       if (worst_j < 0.5) {
         ++not_near;
+        not_near_reusing += exact_share(bbc_sets[worst], bbc_sets[lead]) >= pd_reuse;
         if (samples.size() < 5) {
           std::string how;
           for (const auto& m : story.members)
@@ -393,6 +421,10 @@ std::vector<dedup_figure> evaluate_deduplicator(const fs::path& data, const reto
     rows.push_back({bds, "stories merging distinct texts", double(merged), nan_v, "", 0});
     rows.push_back({bds, "... of which not near-duplicates (a member's exact word 5-shingle Jaccard with the leader < 0.5)",
                     double(not_near), nan_v, info ? "" : "<= 40", 0});
+    rows.push_back({bds, "... of which the farthest member reuses verbatim at least as much of the leader as COUNTER's median "
+                         "partially derived story does of its source (share of its word 5-shingles in the leader's >= " +
+                         fixed(pd_reuse, 3) + ")",
+                    double(not_near_reusing), nan_v, "", 0});
 
     // ---- notes
     notes << "- deduplicator" << tag << ": COUNTER 600 docs in " << fixed(all.seconds, 2) << " s (with a query before each add), "
