@@ -69,24 +69,24 @@ std::vector<std::uint64_t> word5_set(std::string_view raw, const retold::normali
   return s;
 }
 
-// Share of `a`'s shingles found in `b` (both sorted, distinct); 0 when `a` is empty.
-double exact_share(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+// Shingles common to two sorted, distinct sets.
+std::size_t intersection_size(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
   std::size_t i = 0, j = 0, inter = 0;
   while (i < a.size() && j < b.size()) {
     if (a[i] == b[j]) ++inter, ++i, ++j;
     else if (a[i] < b[j]) ++i;
     else ++j;
   }
-  return a.empty() ? 0.0 : double(inter) / double(a.size());
+  return inter;
+}
+
+// Share of `a`'s shingles found in `b`; 0 when `a` is empty.
+double exact_share(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  return a.empty() ? 0.0 : double(intersection_size(a, b)) / double(a.size());
 }
 
 double exact_jaccard(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
-  std::size_t i = 0, j = 0, inter = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] == b[j]) ++inter, ++i, ++j;
-    else if (a[i] < b[j]) ++i;
-    else ++j;
-  }
+  const std::size_t inter = intersection_size(a, b);
   const std::size_t uni = a.size() + b.size() - inter;
   return uni ? double(inter) / double(uni) : 1.0;
 }
