@@ -162,10 +162,6 @@ struct two_byte_entry {
 };
 struct two_byte_table {
   two_byte_entry e[2][0x800];  // [casefold][code point]
-  // The in-place entries packed for the main loop: the two output bytes in the low half, bit 16
-  // set when the entry is in place. [casefold][fold_punctuation][code point]; zero below U+0080
-  // (the overlong C0 / C1 leads) and for everything else.
-  std::uint32_t packed[2][2][0x800] = {};
   two_byte_table();
 };
 
@@ -221,10 +217,6 @@ two_byte_table::two_byte_table() {
       t.nbytes = static_cast<std::uint8_t>(nbytes);
       t.in_place[1] = kind == two_byte_entry::keep && nbytes == 2;
       t.in_place[0] = (kind == two_byte_entry::keep || kind == two_byte_entry::punct) && nbytes == 2;
-      for (int fp = 0; fp < 2; ++fp)
-        if (t.in_place[fp])
-          packed[fold][fp][cp] = 0x10000u | static_cast<unsigned char>(t.bytes[0]) |
-                                 (static_cast<std::uint32_t>(static_cast<unsigned char>(t.bytes[1])) << 8);
     }
   }
 }
@@ -232,6 +224,45 @@ two_byte_table::two_byte_table() {
 const two_byte_table& two_byte() {
   static const two_byte_table table;  // built once, thread-safe initialisation
   return table;
+}
+
+// The in-place entries of one [casefold][fold_punctuation] mode for the main loop, indexed by the
+// two input bytes themselves (as a host-order std::uint16_t: the main loop loads and stores them
+// with memcpy): pairs[x] is the two output bytes when x is a two-byte sequence whose entry is in
+// place, else 0 (an ASCII first byte, a malformed pair, the overlong C0 / C1 leads, anything for
+// the general path). One load per code point tells both whether and what to write. 128 KiB, built
+// on first use of the mode.
+struct pair_table {
+  std::uint16_t pairs[0x10000] = {};
+  explicit pair_table(int mode) {
+    const two_byte_entry* e = two_byte().e[mode & 1];
+    const int fp = (mode >> 1) & 1;
+    for (unsigned cp = 0x80; cp < 0x800; ++cp) {
+      const two_byte_entry& t = e[cp];
+      if (!t.in_place[fp]) continue;
+      const unsigned char in[2] = {static_cast<unsigned char>(0xC0u | (cp >> 6)),
+                                   static_cast<unsigned char>(0x80u | (cp & 0x3Fu))};
+      std::uint16_t x, mapped;
+      std::memcpy(&x, in, 2);
+      std::memcpy(&mapped, t.bytes, 2);
+      pairs[x] = mapped;
+    }
+  }
+};
+
+template <int Mode>
+const std::uint16_t* pairs_of() {
+  static const pair_table table(Mode);  // built once per mode, thread-safe initialisation
+  return table.pairs;
+}
+
+const std::uint16_t* pairs_for(const normalize_options& opts) {
+  switch ((opts.casefold ? 1 : 0) | (opts.fold_punctuation ? 2 : 0)) {
+    case 0: return pairs_of<0>();
+    case 1: return pairs_of<1>();
+    case 2: return pairs_of<2>();
+    default: return pairs_of<3>();
+  }
 }
 
 // Tries the chunk on the two-byte table; false (and nothing emitted) if it needs the general path.
@@ -396,8 +427,8 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
 
   // Invariant: out.size() >= w + (n - i) + 16. ASCII input produces at most one output byte per
   // input byte, so the ASCII paths write through a raw pointer (16-byte stores included); a slow
-  // chunk re-establishes the invariant after itself.
-  out.clear();
+  // chunk re-establishes the invariant after itself. Every byte below w is written before it is
+  // read, so the old contents need not be cleared: resize() zero-fills only the growth.
   out.resize(n + 16);
   char* o = out.data();
   std::size_t w = 0;
@@ -415,7 +446,7 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
   // p[i] is not ASCII. Two-byte code points whose table entry is in place (most Cyrillic, Greek,
   // Hebrew and Arabic letters) are written here, one after another with the ASCII bytes between
   // them, without the per-word dispatch below; anything else goes to non_ascii().
-  const std::uint32_t* const two = two_byte().packed[opts.casefold ? 1 : 0][opts.fold_punctuation ? 1 : 0];
+  const std::uint16_t* const pairs = pairs_for(opts);
   auto two_byte_run = [&] {
     // Locals, not the captured cursors: stores through `o` (a char pointer) could alias those, so
     // the compiler would reload them after every byte.
@@ -437,17 +468,22 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
         ++r;
         continue;
       }
-      // A lead byte 110xxxxx and a continuation byte 10xxxxxx, read as one little-endian pair.
-      const unsigned x = c | (static_cast<unsigned>(p[r + 1]) << 8);
-      if ((x & 0xC0E0u) != 0x80C0u) break;
-      const std::uint32_t t = two[((x & 0x1Fu) << 6) | ((x >> 8) & 0x3Fu)];
-      if (t == 0) break;
-      dst[wr] = static_cast<char>(t & 0xFF);
-      dst[wr + 1] = static_cast<char>((t >> 8) & 0xFF);
-      wr += 2;
+      // A run of in-place code points. Input and output advance together, so one index (and
+      // the fixed distance between them) serves both.
+      const std::size_t to_out = wr - r;  // modulo 2^64: the output may be ahead of the input
+      std::size_t q = r;
+      do {
+        std::uint16_t x;
+        std::memcpy(&x, p + q, 2);
+        const std::uint16_t t = pairs[x];
+        if (t == 0) break;
+        std::memcpy(dst + (q + to_out), &t, 2);
+        q += 2;
+      } while (q + 1 < n);
+      if (q == r) break;  // p[r] starts a code point the general path takes
+      wr += q - r;
       open = true;
-      r += 2;
-      last = r;
+      r = last = q;
     }
     i = r;
     w = wr;
