@@ -218,6 +218,12 @@ TEST(Shingle, WordHashesFollowTheirDefinitionForEveryTokenLength) {
           if (after > 1) text += " c";
           ASSERT_EQ(shingle_hashes(text, {shingle_kind::word, n}), reference(text, n))
               << "token of " << token.size() << " bytes, n " << n << ", " << after << " after";
+          // Not normalized: runs of spaces, and spaces at both ends.
+          std::string spaced = " ";
+          for (const char ch : text) spaced += ch == ' ' ? std::string(1 + after % 3, ' ') : std::string(1, ch);
+          spaced += "  ";
+          ASSERT_EQ(shingle_hashes(spaced, {shingle_kind::word, n}), reference(spaced, n))
+              << "spaced, token of " << token.size() << " bytes, n " << n << ", " << after << " after";
         }
       }
     }

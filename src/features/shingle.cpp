@@ -166,7 +166,7 @@ void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
     ++count;
     if (count >= n) out.push_back(fmix64(sum ^ seed));
     last_end = tend;
-    pos = tend;
+    pos = tend + (tend < len);  // p[tend] is the space that ends the token: skip it here
   }
   // Fewer than n tokens: one shingle of the whole text, hashed directly.
   if (count > 0 && count < n)
