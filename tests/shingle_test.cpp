@@ -5,7 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "features/detail/hash_mix.hpp"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <algorithm>
+#include <cstring>
 #include <random>
 #include <set>
 #include <string>
@@ -162,4 +168,64 @@ TEST(Shingle, CountDistinctEqualsSortUnique) {
   EXPECT_EQ(retold::count_distinct(small), 20000u);
   const std::vector<std::uint64_t> zeros(10, 0);
   EXPECT_EQ(retold::count_distinct(zeros), 1u);
+}
+
+// The word shingle hash spelled out directly from its definition (shingle.cpp's header comment):
+// token hash = XXH3 of the zero-padded 16-byte block for tokens of up to 16 bytes, else XXH3 of
+// the token; shingle = fmix64(sum of token hashes times powers of an odd multiplier ^ seed); fewer
+// tokens than n: XXH3 of the whole span with ~seed. Tokens of every length 1..300 bytes (ASCII,
+// two-byte letters, odd lengths), as the last token and with 1..20 bytes after them, hash the same
+// on every code path of shingle_hashes (16-byte loads, exactly 16 bytes, the 17..128 length class
+// called directly, longer tokens, the text's end).
+TEST(Shingle, WordHashesFollowTheirDefinitionForEveryTokenLength) {
+  const auto reference = [](std::string_view s, std::uint32_t n) {
+    const std::uint64_t seed = 0x5368696e676c6521ULL ^ (static_cast<std::uint64_t>(shingle_kind::word) << 40) ^ n;
+    const auto tokens = retold::tokenize(s);
+    std::vector<std::uint64_t> th;
+    for (const auto t : tokens) {
+      if (t.size() > 16) {
+        th.push_back(XXH3_64bits_withSeed(t.data(), t.size(), seed));
+      } else {
+        unsigned char block[16] = {};
+        std::memcpy(block, t.data(), t.size());
+        th.push_back(XXH3_64bits_withSeed(block, 16, seed));
+      }
+    }
+    std::vector<std::uint64_t> out;
+    if (tokens.empty()) return out;
+    if (tokens.size() < n) {
+      const char* first = tokens.front().data();
+      const char* end = tokens.back().data() + tokens.back().size();
+      out.push_back(XXH3_64bits_withSeed(first, static_cast<std::size_t>(end - first), ~seed));
+      return out;
+    }
+    for (std::size_t j = 0; j + n <= th.size(); ++j) {
+      std::uint64_t sum = 0;
+      for (std::uint32_t k = 0; k < n; ++k) sum = sum * 0x9e3779b97f4a7c15ULL + th[j + k];
+      out.push_back(retold::detail::fmix64(sum ^ seed));
+    }
+    return out;
+  };
+  const std::string letters[] = {"k", "\xD0\xB6", "\xD8\xB3", "\xE0\xA4\x95"};
+  for (std::size_t len = 1; len <= 300; ++len) {
+    for (const auto& letter : letters) {
+      std::string token;
+      while (token.size() < len) token += token.size() % 5 == 3 ? std::string("q") : letter;
+      for (const std::uint32_t n : {1u, 2u, 5u}) {
+        for (std::size_t after = 0; after <= 20; after += (after < 3 ? 1 : 6)) {
+          std::string text = "aa " + token + " " + token + "x bb " + token;
+          if (after > 0) text += " " + std::string(after - 1, 'z');
+          if (after > 1) text += " c";
+          ASSERT_EQ(shingle_hashes(text, {shingle_kind::word, n}), reference(text, n))
+              << "token of " << token.size() << " bytes, n " << n << ", " << after << " after";
+          // Not normalized: runs of spaces, and spaces at both ends.
+          std::string spaced = " ";
+          for (const char ch : text) spaced += ch == ' ' ? std::string(1 + after % 3, ' ') : std::string(1, ch);
+          spaced += "  ";
+          ASSERT_EQ(shingle_hashes(spaced, {shingle_kind::word, n}), reference(spaced, n))
+              << "spaced, token of " << token.size() << " bytes, n " << n << ", " << after << " after";
+        }
+      }
+    }
+  }
 }

@@ -1300,3 +1300,92 @@ TEST(NormalizeReference, SeedsAndRealDataWhenPresent) {
   for (int mode = 0; mode < 8; ++mode)
     for (const auto& text : texts) ASSERT_TRUE(same_as_reference(text, mode_options(mode))) << "mode " << mode;
 }
+
+// ---- the 16-byte block path (src/text/normalize.cpp, two_byte_block)
+
+namespace {
+
+// Runs of one script's letters, long enough for several 16-byte blocks: the block path takes them
+// when every code point of a block is covered by its group's rules. Upper- and lower-case letters
+// of the blocks the rules serve (Latin-1, Greek, Cyrillic, Armenian, Hebrew, Arabic).
+const std::vector<std::pair<char32_t, char32_t>>& block_scripts() {
+  static const std::vector<std::pair<char32_t, char32_t>> s = {
+      {0xC0, 0x100}, {0x386, 0x3D0}, {0x400, 0x500}, {0x531, 0x588}, {0x5D0, 0x5EB}, {0x620, 0x6FF}};
+  return s;
+}
+
+// Everything that makes a block fail or end early, or that a block must hand on whole: invalid
+// bytes (a lone continuation byte, an overlong C0/C1 lead, a truncated sequence, F5-FF, a
+// surrogate), three- and four-byte code points, combining marks after a letter, dropped and
+// expanding two-byte code points, the separators recognised without utf8proc, Turkish I.
+const std::vector<std::string>& block_interrupters() {
+  static const std::vector<std::string> s = {
+      "\x80", "\xBF", "\xC0\x80", "\xC1\xBF", "\xD0", "\xD0 ", "\xD0\xD0", "\xE2\x82", "\xF0\x9F\x98",
+      "\xFF", "\xF5\x80\x80\x80", "\xED\xA0\x80", "\xE2\x80\x94", "\xE2\x80\x99", "\xE2\x80\xAF",
+      "\xE1\xB8\x81", "\xE0\xA4\x95", "\xEF\xBC\xA1", "\xF0\x9F\x98\x80", "\xF0\x90\x8C\xB0",
+      "\xCC\x81", "\xD9\x8E", "\xD6\xB0", "\xCD\x85", "\xC2\xAD", "\xC2\xA0", "\xC2\xAB", "\xC2\xBB",
+      "\xC3\x9F", "\xC4\xB0", "\xC4\xB1", "\xC5\x89", "\xCE\x90", "\xCF\x82", "\xD9\xB5", "\xD6\x87",
+      "\xC2\xB2", "\xC2\xBD", "I\xCC\x87", "\xE2\x80\x8D", "\xEF\xAC\x81", "\xEF\xB7\xBA", "\x7F",
+      "\t", "\n\n", ", ", ". ", "-", "'"};
+  return s;
+}
+
+}  // namespace
+
+// Every two-byte code point and every interrupter at every offset 0..17 of a long run of each
+// script's letters (so at every position of a block, including the last byte, where a lead byte
+// makes the block stop at 15 bytes), with a word boundary before, inside and after the run.
+TEST(NormalizeReference, BlockPathEveryCodePointAtEveryOffset) {
+  std::vector<std::string> items;
+  for (char32_t cp = 0x80; cp < 0x800; ++cp) items.push_back(utf8_of(cp));
+  for (const auto& s : block_interrupters()) items.push_back(s);
+  const std::string runs[] = {
+      "\xD0\xB6\xD0\xB0\xD0\x96\xD1\x8F\xD0\xAF\xD1\x91\xD0\x81\xD0\xB9",  // жаЖяЯёЁй
+      "\xD8\xA7\xD9\x84\xDA\xA9\xDB\x8C\xD9\x85\xD9\xA3\xD8\xB9\xD9\x80",  // Arabic, Persian, digit, tatweel
+      "\xCE\xB1\xCE\x91\xCE\xAC\xCF\x89\xCE\xA9\xCE\xBB\xCE\x9B\xCF\x83",  // Greek, upper and lower
+      "\xD7\x90\xD7\x91\xD7\xA9\xD5\xA1\xD4\xB1\xC3\xA9\xC3\x89\xC3\xBF"}; // Hebrew, Armenian, Latin-1
+  for (int mode = 0; mode < 8; ++mode) {
+    const normalize_options opts = mode_options(mode);
+    for (const auto& run : runs) {
+      for (std::size_t offset = 0; offset < 18; ++offset) {
+        // `offset` bytes before the item: ASCII and whole two-byte letters of the run.
+        std::string before = run + run + " ";
+        before += std::string(offset % 2, 'k');
+        before += run.substr(0, offset - offset % 2);
+        for (const auto& item : items) {
+          const std::string text = before + item + run + " " + run + "1." + run;
+          ASSERT_TRUE(same_as_reference(text, opts)) << "offset " << offset;
+        }
+      }
+    }
+  }
+}
+
+// Random texts of one script at a time (words of its letters, upper and lower case, separators,
+// digits, now and then an interrupter), so that most blocks take the block path and the rest
+// fall back to the scalar run in every state.
+TEST(NormalizeReference, BlockPathRandomSingleScriptTexts) {
+  std::mt19937_64 rng(2031);
+  const auto& scripts = block_scripts();
+  const auto& stops = block_interrupters();
+  const std::string seps[] = {" ", " ", " ", " ", ", ", ". ", "\n", "  ", " - ", "\xC2\xA0", "(", ")"};
+  for (int mode = 0; mode < 8; ++mode) {
+    const normalize_options opts = mode_options(mode);
+    for (int t = 0; t < 400; ++t) {
+      const auto [lo, hi] = scripts[static_cast<std::size_t>(t) % scripts.size()];
+      const int interrupt_per_mille = t % 4 == 0 ? 0 : t % 4 == 1 ? 5 : t % 4 == 2 ? 30 : 150;
+      std::string text;
+      const std::size_t words = 1 + rng() % (t % 8 == 0 ? 600 : 60);
+      for (std::size_t w = 0; w < words; ++w) {
+        const std::size_t letters = 1 + rng() % 14;
+        for (std::size_t k = 0; k < letters; ++k) {
+          if (static_cast<int>(rng() % 1000) < interrupt_per_mille) text += stops[rng() % stops.size()];
+          else if (rng() % 25 == 0) text += static_cast<char>('0' + rng() % 10);
+          else text += utf8_of(lo + static_cast<char32_t>(rng() % (hi - lo)));
+        }
+        text += seps[rng() % std::size(seps)];
+      }
+      ASSERT_TRUE(same_as_reference(text, opts)) << "mode " << mode << " trial " << t;
+    }
+  }
+}

@@ -76,9 +76,21 @@ using detail::fmix64;
 
 constexpr std::uint64_t k_roll = 0x9e3779b97f4a7c15ULL;  // odd
 
+// XXH3 of a token of more than 16 bytes. Up to 128 bytes (every word of news text) this calls
+// the length class XXH3_64bits_withSeed() dispatches to with the default secret, which it
+// inlines, instead of the whole dispatcher, which it does not: the same value.
+inline std::uint64_t long_token_hash(const char* p, std::size_t n, std::uint64_t seed) {
+#if defined(XXH_VERSION_NUMBER) && XXH_VERSION_NUMBER >= 800 && XXH_VERSION_NUMBER < 900
+  if (n <= 128)
+    return XXH3_len_17to128_64b(reinterpret_cast<const xxh_u8*>(p), n, XXH3_kSecret,
+                                sizeof(XXH3_kSecret), seed);
+#endif
+  return XXH3_64bits_withSeed(p, n, seed);
+}
+
 // XXH3 of a token: the zero-padded 16-byte block when it has at most 16 bytes.
 inline std::uint64_t token_hash(const char* p, std::size_t n, std::uint64_t seed) {
-  if (n > 16) return XXH3_64bits_withSeed(p, n, seed);
+  if (n > 16) return long_token_hash(p, n, seed);
   alignas(16) unsigned char block[16] = {};
   std::memcpy(block, p, n);
   return XXH3_64bits_withSeed(block, 16, seed);
@@ -132,9 +144,13 @@ void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
                                              k_prefix_masks.m[tlen]))));
         h = XXH3_64bits_withSeed(block, 16, seed);
         tend = tstart + tlen;
+      } else if (tstart + 16 == len || p[tstart + 16] == ' ') {
+        // Exactly 16 bytes (eight Cyrillic or Arabic letters): the block is the token itself.
+        h = XXH3_64bits_withSeed(p + tstart, 16, seed);
+        tend = tstart + 16;
       } else {
-        tend = find_space(p, tstart, len);
-        h = token_hash(p + tstart, tend - tstart, seed);
+        tend = find_space(p, tstart + 17, len);
+        h = long_token_hash(p + tstart, tend - tstart, seed);
       }
     } else
 #endif
@@ -150,7 +166,7 @@ void word_shingles(std::string_view s, std::uint32_t n, std::uint64_t seed,
     ++count;
     if (count >= n) out.push_back(fmix64(sum ^ seed));
     last_end = tend;
-    pos = tend;
+    pos = tend + (tend < len);  // p[tend] is the space that ends the token: skip it here
   }
   // Fewer than n tokens: one shingle of the whole text, hashed directly.
   if (count > 0 && count < n)

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <array>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace retold {
@@ -162,10 +163,6 @@ struct two_byte_entry {
 };
 struct two_byte_table {
   two_byte_entry e[2][0x800];  // [casefold][code point]
-  // The in-place entries packed for the main loop: the two output bytes in the low half, bit 16
-  // set when the entry is in place. [casefold][fold_punctuation][code point]; zero below U+0080
-  // (the overlong C0 / C1 leads) and for everything else.
-  std::uint32_t packed[2][2][0x800] = {};
   two_byte_table();
 };
 
@@ -221,10 +218,6 @@ two_byte_table::two_byte_table() {
       t.nbytes = static_cast<std::uint8_t>(nbytes);
       t.in_place[1] = kind == two_byte_entry::keep && nbytes == 2;
       t.in_place[0] = (kind == two_byte_entry::keep || kind == two_byte_entry::punct) && nbytes == 2;
-      for (int fp = 0; fp < 2; ++fp)
-        if (t.in_place[fp])
-          packed[fold][fp][cp] = 0x10000u | static_cast<unsigned char>(t.bytes[0]) |
-                                 (static_cast<std::uint32_t>(static_cast<unsigned char>(t.bytes[1])) << 8);
     }
   }
 }
@@ -233,6 +226,194 @@ const two_byte_table& two_byte() {
   static const two_byte_table table;  // built once, thread-safe initialisation
   return table;
 }
+
+// The in-place entries of one [casefold][fold_punctuation] mode for the main loop, indexed by the
+// two input bytes themselves (as a host-order std::uint16_t: the main loop loads and stores them
+// with memcpy): pairs[x] is the two output bytes when x is a two-byte sequence whose entry is in
+// place, else 0 (an ASCII first byte, a malformed pair, the overlong C0 / C1 leads, anything for
+// the general path). One load per code point tells both whether and what to write. 128 KiB, built
+// on first use of the mode.
+struct pair_table {
+  std::uint16_t pairs[0x10000] = {};
+  explicit pair_table(int mode) {
+    const two_byte_entry* e = two_byte().e[mode & 1];
+    const int fp = (mode >> 1) & 1;
+    for (unsigned cp = 0x80; cp < 0x800; ++cp) {
+      const two_byte_entry& t = e[cp];
+      if (!t.in_place[fp]) continue;
+      const unsigned char in[2] = {static_cast<unsigned char>(0xC0u | (cp >> 6)),
+                                   static_cast<unsigned char>(0x80u | (cp & 0x3Fu))};
+      std::uint16_t x, mapped;
+      std::memcpy(&x, in, 2);
+      std::memcpy(&mapped, t.bytes, 2);
+      pairs[x] = mapped;
+    }
+  }
+};
+
+template <int Mode>
+const std::uint16_t* pairs_of() {
+  static const pair_table table(Mode);  // built once per mode, thread-safe initialisation
+  return table.pairs;
+}
+
+const std::uint16_t* pairs_for(const normalize_options& opts) {
+  switch ((opts.casefold ? 1 : 0) | (opts.fold_punctuation ? 2 : 0)) {
+    case 0: return pairs_of<0>();
+    case 1: return pairs_of<1>();
+    case 2: return pairs_of<2>();
+    default: return pairs_of<3>();
+  }
+}
+
+#if defined(__SSE2__)
+// ---- 16-byte blocks of two-byte letters
+//
+// The scalar run above branches at every word boundary, and word lengths are random: about one
+// mispredicted branch per word, most of its time on Cyrillic or Arabic text. The main loop
+// therefore takes 16 input bytes at once when each of them is an ASCII byte or part of a two-byte
+// code point whose in-place mapping is given by one of a few rules. Rules are derived from the
+// in-place entries per group of four lead bytes (C0-C3 Latin-1, CC-CF Greek, D0-D3 Cyrillic, D4-D7
+// Armenian and Hebrew, D8-DB Arabic, ...): inside a group a code point is the byte index
+// (lead & 3) << 6 | (continuation & 0x3F), and a rule is a run of indexes over which the mapping
+// adds the same constants to the lead and continuation bytes (lower-case Cyrillic letters add
+// nothing, upper-case А-П add 0x20 to the continuation byte, Р-Я add 1 to the lead and take 0x20
+// from the continuation byte). A block whose code points are all covered by its group's rules is
+// mapped with a fixed sequence of vector operations and no branch per word; any other block goes
+// to the scalar run. The rules only restate table entries, so the output is the same byte for byte.
+constexpr int k_same_rules = 2;  // rules that map code points to themselves (range test only)
+constexpr int k_full_rules = 3;  // rules of any kind
+struct block_group {
+  bool usable = false;  // at least one rule
+  alignas(16) unsigned char group[16] = {};                 // the group's first lead byte
+  alignas(16) unsigned char same_lo[k_same_rules][16] = {};  // first index of the run
+  alignas(16) unsigned char same_span[k_same_rules][16] = {};  // last - first
+  alignas(16) unsigned char lo[k_full_rules][16] = {};
+  alignas(16) unsigned char span[k_full_rules][16] = {};
+  alignas(16) unsigned char dlead[k_full_rules][16] = {};
+  alignas(16) unsigned char dcont[k_full_rules][16] = {};
+};
+struct block_table {
+  block_group g[16];  // by (lead - 0xC0) >> 2; E0-FF: never usable
+  explicit block_table(const std::uint16_t* pairs);
+};
+
+block_table::block_table(const std::uint16_t* pairs) {
+  for (int grp = 0; grp < 8; ++grp) {
+    struct run { int first, last, dl, dc; };
+    std::vector<run> runs;
+    for (int idx = 0; idx < 256; ++idx) {
+      const unsigned char in[2] = {static_cast<unsigned char>(0xC0 + 4 * grp + (idx >> 6)),
+                                   static_cast<unsigned char>(0x80 | (idx & 0x3F))};
+      std::uint16_t x;
+      std::memcpy(&x, in, 2);
+      unsigned char out[2];
+      std::memcpy(out, &pairs[x], 2);
+      if (out[0] == 0 && out[1] == 0) continue;  // not in place
+      const int dl = (out[0] - in[0]) & 0xFF, dc = (out[1] - in[1]) & 0xFF;
+      if (!runs.empty() && runs.back().last == idx - 1 && runs.back().dl == dl && runs.back().dc == dc)
+        runs.back().last = idx;
+      else
+        runs.push_back({idx, idx, dl, dc});
+    }
+    // The longest runs; single code points (the alternating upper / lower case of historic
+    // Cyrillic letters, say) are left to the scalar run.
+    std::stable_sort(runs.begin(), runs.end(),
+                     [](const run& a, const run& b) { return a.last - a.first > b.last - b.first; });
+    while (!runs.empty() && runs.back().last == runs.back().first) runs.pop_back();
+    std::vector<run> same, full;
+    for (const run& r : runs)
+      if (r.dl == 0 && r.dc == 0 && same.size() < k_same_rules) same.push_back(r);
+    for (const run& r : runs)
+      if ((r.dl != 0 || r.dc != 0) && full.size() < k_full_rules) full.push_back(r);
+    for (std::size_t k = same.size(); k < runs.size() && full.size() < k_full_rules; ++k)
+      if (runs[k].dl == 0 && runs[k].dc == 0) full.push_back(runs[k]);  // identity runs left over
+    block_group& bg = g[grp];
+    if (same.empty() && full.empty()) continue;
+    bg.usable = true;
+    // Unused slots repeat a rule: the deltas are combined with OR, which a repeat leaves unchanged.
+    const run pad = same.empty() ? full.front() : same.front();
+    while (same.size() < k_same_rules) same.push_back(pad);
+    while (full.size() < k_full_rules) full.push_back(pad);
+    std::memset(bg.group, 0xC0 + 4 * grp, 16);
+    for (int k = 0; k < k_same_rules; ++k) {
+      std::memset(bg.same_lo[k], same[static_cast<std::size_t>(k)].first, 16);
+      std::memset(bg.same_span[k], same[static_cast<std::size_t>(k)].last - same[static_cast<std::size_t>(k)].first, 16);
+    }
+    for (int k = 0; k < k_full_rules; ++k) {
+      const run& r = full[static_cast<std::size_t>(k)];
+      std::memset(bg.lo[k], r.first, 16);
+      std::memset(bg.span[k], r.last - r.first, 16);
+      std::memset(bg.dlead[k], r.dl, 16);
+      std::memset(bg.dcont[k], r.dc, 16);
+    }
+  }
+}
+
+template <int Mode>
+const block_group* blocks_of() {
+  static const block_table table(pairs_of<Mode>());  // built once per mode
+  return table.g;
+}
+
+const block_group* blocks_for(const normalize_options& opts) {
+  switch ((opts.casefold ? 1 : 0) | (opts.fold_punctuation ? 2 : 0)) {
+    case 0: return blocks_of<0>();
+    case 1: return blocks_of<1>();
+    case 2: return blocks_of<2>();
+    default: return blocks_of<3>();
+  }
+}
+
+// The 16 bytes v at p (`high`: the mask of their bytes >= 0x80, not zero) as a block of ASCII
+// bytes and two-byte code points covered by `groups`. Returns the number of bytes it takes (16,
+// or 15 when the last byte is a lead byte), or 0 if the block does not qualify. On success
+// *mapped is v with every code point mapped (ASCII bytes unchanged).
+inline unsigned two_byte_block(__m128i v, unsigned high, const unsigned char* p,
+                               const block_group* groups, __m128i* mapped) {
+  const unsigned cont = static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(0xC0)))));  // 80..BF
+  unsigned lead = high & ~cont;
+  const unsigned tail = lead >> 15;  // the last code point continues in the next block
+  lead &= 0x7FFFu;
+  if (lead == 0) {  // no code point starts here (at most a lead byte at the end)
+    *mapped = v;
+    return cont == 0 ? 16 - tail : 0;
+  }
+  const block_group& g = groups[(p[__builtin_ctz(lead)] - 0xC0u) >> 2];
+  if (!g.usable) return 0;  // three- and four-byte sequences (typographic punctuation), E0-FF
+  const auto load = [](const unsigned char* x) {
+    return _mm_load_si128(reinterpret_cast<const __m128i*>(x));
+  };
+  const __m128i before = _mm_slli_si128(v, 1);  // the byte before each byte (0 before the first)
+  const __m128i idx = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(before, _mm_set1_epi8(3)), 6),
+                                   _mm_and_si128(v, _mm_set1_epi8(0x3F)));
+  const __m128i zero = _mm_setzero_si128();
+  // idx - lo <= span, unsigned
+  const auto in_run = [&](const unsigned char* lo, const unsigned char* span) {
+    return _mm_cmpeq_epi8(_mm_subs_epu8(_mm_sub_epi8(idx, load(lo)), load(span)), zero);
+  };
+  __m128i covered = _mm_or_si128(in_run(g.same_lo[0], g.same_span[0]), in_run(g.same_lo[1], g.same_span[1]));
+  __m128i dcont = zero, dlead = zero;
+  for (int k = 0; k < k_full_rules; ++k) {  // a constant count: unrolled
+    const __m128i m = in_run(g.lo[k], g.span[k]);
+    covered = _mm_or_si128(covered, m);
+    dcont = _mm_or_si128(dcont, _mm_and_si128(m, load(g.dcont[k])));
+    dlead = _mm_or_si128(dlead, _mm_and_si128(m, load(g.dlead[k])));
+  }
+  // A match counts only at a byte that follows a lead byte of the group, which (once the structure
+  // check below holds) is a continuation byte. Runs are disjoint: at most one distinct rule matched.
+  covered = _mm_and_si128(covered, _mm_cmpeq_epi8(_mm_and_si128(before, _mm_set1_epi8(static_cast<char>(0xFC))),
+                                                  load(g.group)));
+  // Every lead byte is followed by a continuation byte and every continuation byte follows a lead
+  // byte (so each is one two-byte sequence), and each is covered.
+  if ((lead << 1) != cont || static_cast<unsigned>(_mm_movemask_epi8(covered)) != cont) return 0;
+  const __m128i delta = _mm_add_epi8(_mm_and_si128(dcont, covered),
+                                     _mm_srli_si128(_mm_and_si128(dlead, covered), 1));
+  *mapped = _mm_add_epi8(v, delta);
+  return 16 - tail;
+}
+#endif
 
 // Tries the chunk on the two-byte table; false (and nothing emitted) if it needs the general path.
 bool normalize_chunk_fast(const unsigned char* p, std::size_t len, emitter& em,
@@ -396,8 +577,8 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
 
   // Invariant: out.size() >= w + (n - i) + 16. ASCII input produces at most one output byte per
   // input byte, so the ASCII paths write through a raw pointer (16-byte stores included); a slow
-  // chunk re-establishes the invariant after itself.
-  out.clear();
+  // chunk re-establishes the invariant after itself. Every byte below w is written before it is
+  // read, so the old contents need not be cleared: resize() zero-fills only the growth.
   out.resize(n + 16);
   char* o = out.data();
   std::size_t w = 0;
@@ -415,15 +596,19 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
   // p[i] is not ASCII. Two-byte code points whose table entry is in place (most Cyrillic, Greek,
   // Hebrew and Arabic letters) are written here, one after another with the ASCII bytes between
   // them, without the per-word dispatch below; anything else goes to non_ascii().
-  const std::uint32_t* const two = two_byte().packed[opts.casefold ? 1 : 0][opts.fold_punctuation ? 1 : 0];
-  auto two_byte_run = [&] {
+  const std::uint16_t* const pairs = pairs_for(opts);
+  // Stops at `limit` or soon after (at the end of the word running there). Returns false if it
+  // stopped at a code point it cannot write.
+  auto two_byte_run = [&](std::size_t limit) {
     // Locals, not the captured cursors: stores through `o` (a char pointer) could alias those, so
     // the compiler would reload them after every byte.
     std::size_t r = i, wr = w;
     bool open = prev;
     char* const dst = o;
     std::size_t last = r;  // end of the last two-byte code point written
-    while (r + 1 < n) {
+    bool writable = true;
+    const std::size_t end = std::min(limit, n - 1);
+    while (r < end) {
       const unsigned c = p[r];
       if (c < 0x80) {
         const unsigned char v = table[c];
@@ -437,21 +622,30 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
         ++r;
         continue;
       }
-      // A lead byte 110xxxxx and a continuation byte 10xxxxxx, read as one little-endian pair.
-      const unsigned x = c | (static_cast<unsigned>(p[r + 1]) << 8);
-      if ((x & 0xC0E0u) != 0x80C0u) break;
-      const std::uint32_t t = two[((x & 0x1Fu) << 6) | ((x >> 8) & 0x3Fu)];
-      if (t == 0) break;
-      dst[wr] = static_cast<char>(t & 0xFF);
-      dst[wr + 1] = static_cast<char>((t >> 8) & 0xFF);
-      wr += 2;
+      // A run of in-place code points. Input and output advance together, so one index (and
+      // the fixed distance between them) serves both.
+      const std::size_t to_out = wr - r;  // modulo 2^64: the output may be ahead of the input
+      std::size_t q = r;
+      do {
+        std::uint16_t x;
+        std::memcpy(&x, p + q, 2);
+        const std::uint16_t t = pairs[x];
+        if (t == 0) break;
+        std::memcpy(dst + (q + to_out), &t, 2);
+        q += 2;
+      } while (q + 1 < n);
+      if (q == r) {  // p[r] starts a code point the general path takes
+        writable = false;
+        break;
+      }
+      wr += q - r;
       open = true;
-      r += 2;
-      last = r;
+      r = last = q;
     }
     i = r;
     w = wr;
     prev = open;
+    return writable && !(r == n - 1 && p[r] >= 0x80);
   };
   auto non_ascii = [&] {
     if (const std::size_t sl = common_separator(p + i, n - i, opts.fold_punctuation)) {
@@ -482,24 +676,18 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
   };
   // At a non-ASCII byte: the in-place run first, then, if it stopped at a code point it cannot
   // write, the general dispatch.
-  auto non_ascii_run = [&] {
-    two_byte_run();
-    if (i < n && p[i] >= 0x80) non_ascii();
+  auto non_ascii_run = [&](std::size_t limit) {
+    if (!two_byte_run(limit)) non_ascii();
   };
 
 #if defined(__SSE2__)
   // Sixteen ASCII bytes at a time: classify and case-fold with SSE2, then copy the kept runs.
   const bool casefold = opts.casefold, fold_punct = opts.fold_punctuation;
   alignas(16) char tmp[32] = {};
-  while (i + 16 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
-    if (high != 0) {
-      const std::size_t stop = i + static_cast<std::size_t>(__builtin_ctz(high));
-      while (i < stop) ascii_byte(table[p[i]]);
-      non_ascii_run();
-      continue;
-    }
+  // Classifies, case-folds and writes the first `taken` bytes of v. Mapped: v holds the mapped
+  // code points of a block as well (bytes >= 0x80, word bytes written as they are). The ASCII call
+  // has both as constants, so the 16-byte ASCII loop is what it was before blocks.
+  const auto emit = [&](__m128i v, auto taken, auto mapped) {
     const auto in = [&](char lo, char hi) {
       return _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(static_cast<char>(lo - 1))),
                            _mm_cmplt_epi8(v, _mm_set1_epi8(static_cast<char>(hi + 1))));
@@ -514,13 +702,15 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
     }
     const __m128i folded =
         casefold ? _mm_add_epi8(v, _mm_and_si128(upper, _mm_set1_epi8(0x20))) : v;
+    if (mapped) word = _mm_or_si128(word, _mm_cmplt_epi8(v, _mm_setzero_si128()));
     const __m128i outv = _mm_or_si128(_mm_and_si128(word, folded),
                                       _mm_andnot_si128(word, _mm_set1_epi8(' ')));
-    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(word));
-    unsigned keep = (m | (m << 1) | static_cast<unsigned>(prev)) & 0xFFFFu;
-    if (keep == 0xFFFFu) {
+    const unsigned all = (1u << taken) - 1u;
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(word)) & all;
+    unsigned keep = (m | (m << 1) | static_cast<unsigned>(prev)) & all;
+    if (keep == all) {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(o + w), outv);
-      w += 16;
+      w += taken;
     } else {
       _mm_store_si128(reinterpret_cast<__m128i*>(tmp), outv);
       while (keep != 0) {
@@ -532,14 +722,35 @@ void normalize_into(std::string_view text, std::string& out, const normalize_opt
         keep &= ~(((1u << len) - 1u) << a);
       }
     }
-    prev = (m >> 15) & 1u;
-    i += 16;
+    prev = (m >> (taken - 1)) & 1u;
+    i += taken;
+  };
+  const block_group* const groups = blocks_for(opts);
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    const unsigned high = static_cast<unsigned>(_mm_movemask_epi8(v));
+    if (high == 0) {
+      emit(v, std::integral_constant<unsigned, 16>{}, std::false_type{});
+      continue;
+    }
+    __m128i mapped;
+    const unsigned taken = two_byte_block(v, high, p + i, groups, &mapped);
+    if (taken != 0) {
+      emit(mapped, taken, std::true_type{});
+      continue;
+    }
+    // Not a block of covered code points: the ASCII bytes before the first non-ASCII one, then the
+    // scalar run over the next 64 bytes or so (one uncovered letter does not keep the rest of the
+    // text off the block path).
+    const std::size_t stop = i + static_cast<std::size_t>(__builtin_ctz(high));
+    while (i < stop) ascii_byte(table[p[i]]);
+    non_ascii_run(i + 64);
   }
 #endif
   while (i < n) {
     const unsigned char v = table[p[i]];
     if (v == k_non_ascii) [[unlikely]] {
-      non_ascii_run();
+      non_ascii_run(n);
       continue;
     }
     ascii_byte(v);
