@@ -87,42 +87,55 @@ struct hc {
   std::uint32_t c;
 };
 
-// Sorts `v` by hash (uniformly distributed 64-bit values): one counting pass on the top bits
-// spreads the values into about n / 2 buckets, then an insertion sort fixes the order inside
-// buckets. Three linear passes instead of std::sort's n log n compares, which were half the cost
-// of extract().
-void hash_sort(std::vector<hc>& v, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist) {
-  const std::size_t n = v.size();
-  if (n < 64) {
-    std::sort(v.begin(), v.end(), [](const hc& a, const hc& b) { return a.h < b.h; });
-    return;
+// Sorts v[0 .. n) by hash (uniformly distributed 64-bit values), stably, and returns where the
+// sorted values are (v itself or tmp's buffer): one counting pass on the top bits spreads the
+// values into about n / 2 buckets, then an insertion sort fixes the order inside buckets. Three
+// linear passes instead of std::sort's n log n compares, which were half the cost of extract().
+const hc* hash_sort(hc* v, std::size_t n, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist) {
+  const auto insertion_sort = [](hc* t, std::size_t m) {
+    for (std::size_t i = 1; i < m; ++i) {
+      const hc x = t[i];
+      std::size_t j = i;
+      while (j > 0 && t[j - 1].h > x.h) {
+        t[j] = t[j - 1];
+        --j;
+      }
+      t[j] = x;
+    }
+  };
+  if (n < 64) {  // a few terms: sorting them in place is cheaper than the buckets
+    insertion_sort(v, n);
+    return v;
   }
   int bits = 6;
   while (bits < 16 && (std::size_t{2} << bits) < n) ++bits;  // about 2 values per bucket
   const int shift = 64 - bits;
   const std::size_t nb = std::size_t{1} << bits;
   hist.assign(nb + 1, 0);
-  for (const hc& x : v) ++hist[(x.h >> shift) + 1];
+  for (std::size_t i = 0; i < n; ++i) ++hist[(v[i].h >> shift) + 1];
   for (std::size_t b = 1; b <= nb; ++b) hist[b] += hist[b - 1];
-  tmp.resize(n);
-  for (const hc& x : v) tmp[hist[x.h >> shift]++] = x;
-  for (std::size_t i = 1; i < n; ++i) {
-    const hc x = tmp[i];
-    std::size_t j = i;
-    while (j > 0 && tmp[j - 1].h > x.h) {
-      tmp[j] = tmp[j - 1];
-      --j;
-    }
-    tmp[j] = x;
-  }
-  v.swap(tmp);
+  if (tmp.size() < n) tmp.resize(n);
+  hc* const t = tmp.data();
+  for (std::size_t i = 0; i < n; ++i) t[hist[v[i].h >> shift]++] = v[i];
+  insertion_sort(t, n);
+  return t;
 }
 
+// A distinct token of the document: its hash, how often it occurs, and where it first occurs.
+struct word_slot {
+  std::uint64_t h;
+  std::uint32_t count;
+  std::uint32_t first;
+};
+
 struct scratch {
-  std::vector<hc> hashes;
+  std::vector<hc> hashes;  // the terms as generated (sized to the largest bound seen: no clearing)
   std::vector<hc> tmp;
-  std::vector<hc> words;  // open-addressing table: distinct tokens (c == 0: empty)
-  std::vector<std::uint32_t> word_tok;  // token index of each table slot's first occurrence
+  // Open-addressing table of distinct tokens. A slot is in use when its stamp equals `gen`, the
+  // number of the current call, so a call starts with an empty table without clearing it.
+  std::vector<word_slot> words;
+  std::vector<std::uint32_t> stamps;
+  std::uint32_t gen = 0;
   std::vector<std::uint32_t> hist;
   std::vector<std::string_view> toks;
   std::string padded;
@@ -257,47 +270,63 @@ term_counts tfidf_embedder::extract(std::string_view text) const {
 
 void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const {
   thread_local scratch s;
-  auto& hs = s.hashes;
-  hs.clear();
   const std::uint64_t seed = opts_.seed;
+  const char* const text_end = text.data() + text.size();
 
   // Token boundaries (split on ASCII space).
   auto& toks = s.toks;
   toks.clear();
   {
     const char* b = text.data();
-    const char* e = b + text.size();
-    while (b < e) {
-      const char* sp = static_cast<const char*>(std::memchr(b, ' ', static_cast<std::size_t>(e - b)));
-      if (!sp) sp = e;
+    while (b < text_end) {
+      const char* sp = static_cast<const char*>(std::memchr(b, ' ', static_cast<std::size_t>(text_end - b)));
+      if (!sp) sp = text_end;
       if (sp > b) toks.emplace_back(b, static_cast<std::size_t>(sp - b));
       b = sp + 1;
     }
   }
 
   // Room for every term at once: each distinct word gives at most (bytes + 2) grams per order.
-  {
-    const std::size_t orders = opts_.char_ngram_min == 0 ? 0 : opts_.char_ngram_max - opts_.char_ngram_min + 1;
-    hs.reserve((text.size() + 2 * toks.size()) * orders + toks.size() * (opts_.word_ngram_max + 1));
-  }
+  // The buffer only grows, and is written through a pointer: no capacity test per term.
+  const std::size_t orders = opts_.char_ngram_min == 0 ? 0 : opts_.char_ngram_max - opts_.char_ngram_min + 1;
+  const std::size_t bound = (text.size() + 2 * toks.size()) * orders + toks.size() * (opts_.word_ngram_max + 1);
+  if (s.hashes.size() < bound) s.hashes.resize(bound);
+  hc* const hs = s.hashes.data();
+  std::size_t n_hs = 0;
 
   // Distinct tokens first (a small open-addressing table keyed by the token hash): a word's
-  // character n-grams are hashed once however often it occurs, and enter with its count.
-  auto& table = s.words;
-  auto& first = s.word_tok;
+  // character n-grams are hashed once however often it occurs, and enter with its count. The
+  // table is at most half full, so probing ends.
   int bits = 6;
-  while (bits < 20 && (std::size_t{1} << bits) < 2 * toks.size()) ++bits;
-  const std::size_t mask = (std::size_t{1} << bits) - 1;
-  table.assign(mask + 1, hc{0, 0});
-  first.resize(mask + 1);
+  while ((std::size_t{1} << bits) < 2 * toks.size()) ++bits;
+  const std::size_t size = std::size_t{1} << bits;
+  const std::size_t mask = size - 1;
+  if (++s.gen == 0) {  // the call counter wrapped: every slot must look empty again
+    std::fill(s.stamps.begin(), s.stamps.end(), 0u);
+    s.gen = 1;
+  }
+  if (s.stamps.size() < size) {  // new slots carry stamp 0, which no call uses
+    s.stamps.resize(size, 0);
+    s.words.resize(size);
+  }
+  word_slot* const table = s.words.data();
+  std::uint32_t* const stamps = s.stamps.data();
+  const std::uint32_t gen = s.gen;
   for (std::size_t t = 0; t < toks.size(); ++t) {
     const std::string_view tok = toks[t];
     const std::uint64_t h = XXH3_64bits_withSeed(tok.data(), tok.size(), seed);
     std::size_t i = static_cast<std::size_t>(h >> (64 - bits));
-    while (table[i].c != 0 && table[i].h != h) i = (i + 1) & mask;
-    if (table[i].c++ == 0) {
-      table[i].h = h;
-      first[i] = static_cast<std::uint32_t>(t);
+    for (;;) {
+      if (stamps[i] != gen) {
+        stamps[i] = gen;
+        table[i] = {h, 1, static_cast<std::uint32_t>(t)};
+        break;
+      }
+      if (table[i].h == h) {
+        ++table[i].count;
+        break;
+      }
+      i = (i + 1) & mask;
     }
     // Word n-grams: hash the tokens' hashes so that odd spacing does not change the term.
     for (std::uint32_t n = 2; n <= opts_.word_ngram_max && t + n <= toks.size(); ++n) {
@@ -306,57 +335,68 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
         const std::string_view w = toks[t + k];
         g = XXH3_64bits_withSeed(w.data(), w.size(), g);
       }
-      hs.push_back({tag(g, kind_ngram), 1});
+      hs[n_hs++] = {tag(g, kind_ngram), 1};
     }
   }
 
+  // The terms of each distinct token, in slot order (the order of the terms with equal hashes,
+  // and so the order in which their float counts are summed, is that of the earlier versions).
   for (std::size_t slot = 0; slot <= mask; ++slot) {
-    const std::uint32_t count = table[slot].c;
-    if (count == 0) continue;
-    const std::string_view tok = toks[first[slot]];
+    if (stamps[slot] != gen) continue;
+    const std::uint32_t count = table[slot].count;
+    const std::string_view tok = toks[table[slot].first];
     const token_bytes tb = scan_token(tok);
-    if (opts_.word_ngram_max >= 1) hs.push_back({tag(table[slot].h, tb.digit ? kind_number : kind_word), count});
-    if (opts_.char_ngram_min != 0) {
-      auto& p = s.padded;
-      p.resize(tok.size() + 2 + 8);  // 8 bytes of slack for gram_hash's word load
-      p[0] = ' ';
-      std::memcpy(p.data() + 1, tok.data(), tok.size());
-      p[tok.size() + 1] = ' ';
-      if (tb.ascii) {  // code points are bytes
-        const std::size_t cps = tok.size() + 2;
-        for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
-          if (cps < n) break;
-          const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
-          for (std::size_t i = 0; i + n <= cps; ++i) hs.push_back({tag(gram_hash(p.data() + i, n, cseed), kind_char), count});
-        }
-        continue;
+    if (opts_.word_ngram_max >= 1) hs[n_hs++] = {tag(table[slot].h, tb.digit ? kind_number : kind_word), count};
+    if (opts_.char_ngram_min == 0) continue;
+    const std::size_t plen = tok.size() + 2;  // " tok "
+    if (tb.ascii) {  // code points are bytes
+      // The padded token " tok " is in the text itself when a space precedes and follows it,
+      // with gram_hash's 8-byte window readable: hash it in place. Otherwise copy it padded.
+      const char* p = tok.data() - 1;
+      if (!(tok.data() > text.data() && p + plen + 8 <= text_end)) {
+        auto& pad = s.padded;
+        pad.resize(plen + 8);  // 8 bytes of slack for gram_hash's word load
+        pad[0] = ' ';
+        std::memcpy(pad.data() + 1, tok.data(), tok.size());
+        pad[tok.size() + 1] = ' ';
+        p = pad.data();
       }
-      auto& off = s.offsets;
-      off.clear();
-      const std::size_t plen = tok.size() + 2;
-      for (std::uint32_t i = 0; i < plen; ++i)
-        if (!is_continuation(static_cast<unsigned char>(p[i]))) off.push_back(i);
-      const std::size_t cps = off.size();
-      off.push_back(static_cast<std::uint32_t>(plen));
       for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
-        if (cps < n) break;
+        if (plen < n) break;
         const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
-        for (std::size_t i = 0; i + n <= cps; ++i)
-          hs.push_back({tag(gram_hash(p.data() + off[i], off[i + n] - off[i], cseed), kind_char), count});
+        for (std::size_t i = 0; i + n <= plen; ++i) hs[n_hs++] = {tag(gram_hash(p + i, n, cseed), kind_char), count};
       }
+      continue;
+    }
+    auto& pad = s.padded;
+    pad.resize(plen + 8);
+    pad[0] = ' ';
+    std::memcpy(pad.data() + 1, tok.data(), tok.size());
+    pad[tok.size() + 1] = ' ';
+    auto& off = s.offsets;
+    off.clear();
+    for (std::uint32_t i = 0; i < plen; ++i)
+      if (!is_continuation(static_cast<unsigned char>(pad[i]))) off.push_back(i);
+    const std::size_t cps = off.size();
+    off.push_back(static_cast<std::uint32_t>(plen));
+    for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
+      if (cps < n) break;
+      const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
+      for (std::size_t i = 0; i + n <= cps; ++i)
+        hs[n_hs++] = {tag(gram_hash(pad.data() + off[i], off[i + n] - off[i], cseed), kind_char), count};
     }
   }
 
-  hash_sort(hs, s.tmp, s.hist);
-  out.terms.resize(hs.size());
-  out.counts.resize(hs.size());
+  const hc* const sorted = hash_sort(hs, n_hs, s.tmp, s.hist);
+  out.terms.resize(n_hs);
+  out.counts.resize(n_hs);
   std::size_t u = 0;
-  for (std::size_t i = 0; i < hs.size(); ++i) {
-    if (u != 0 && out.terms[u - 1] == hs[i].h) {
-      out.counts[u - 1] += static_cast<float>(hs[i].c);
+  for (std::size_t i = 0; i < n_hs; ++i) {
+    if (u != 0 && out.terms[u - 1] == sorted[i].h) {
+      out.counts[u - 1] += static_cast<float>(sorted[i].c);
     } else {
-      out.terms[u] = hs[i].h;
-      out.counts[u] = static_cast<float>(hs[i].c);
+      out.terms[u] = sorted[i].h;
+      out.counts[u] = static_cast<float>(sorted[i].c);
       ++u;
     }
   }
