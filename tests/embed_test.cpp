@@ -2,6 +2,8 @@
 #include <retold/embed.hpp>
 #include <retold/error.hpp>
 
+#include "features/detail/embed_simd.hpp"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -393,5 +396,50 @@ TEST(Embed, TermsAndEmbeddingBitsArePinned) {
 #if defined(__x86_64__)  // float bits pinned as x86-64 computes them (no FMA contraction there)
     EXPECT_EQ(vh, c.bits) << "dimension " << c.opts.dimension;
 #endif
+  }
+}
+
+// The AVX-512 projection (where the CPU has it) and the scalar one give the same bits, on every
+// case the vector kernel hands back to scalar code: counts other than 1 (fractional, huge, zero,
+// negative, NaN), document frequencies past the first log table chunk, term lists that are not a
+// multiple of 8 long or span several blocks of 512, other dimensions and kind weights.
+TEST(Embed, VectorAndScalarProjectionsAgreeBitForBit) {
+  if (!retold::detail::embed_simd_enabled()) GTEST_SKIP() << "no AVX-512 here (or RETOLD_SIMD set): one path only";
+  const auto texts = golden_texts();
+  for (const std::uint32_t dim : {256u, 7u, 1000u}) {
+    tfidf_embedder_options o;
+    o.dimension = dim;
+    o.word_ngram_max = 2;
+    o.number_weight = 3.5f;
+    o.word_ngram_weight = 0.25f;
+    tfidf_embedder e(o);
+    std::vector<retold::term_counts> tcs;
+    for (const auto& t : texts) tcs.push_back(e.extract(t));
+    for (std::size_t i = 0; i < tcs.size(); i += 3) e.observe(tcs[i]);
+    for (int r = 0; r < 5000; ++r) e.observe(tcs[1]);  // df > 4,096: past the kernel's table
+    std::uint64_t x = 12345;
+    for (auto& tc : tcs) {
+      for (auto& c : tc.counts) {  // one count in five changed, the kernel's lanes fall back
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        switch ((x >> 33) % 10) {
+          case 0: c = 0.0f; break;
+          case 1: c = -2.0f; break;
+          case 2: c = 2.5f; break;
+          case 3: c = std::numeric_limits<float>::quiet_NaN(); break;
+          case 4: c = 3e9f; break;
+          default: break;
+        }
+      }
+    }
+    for (const auto& tc : tcs) {
+      retold::detail::set_embed_simd(true);
+      const auto v = e.embed(tc);
+      retold::detail::set_embed_simd(false);
+      const auto s = e.embed(tc);
+      retold::detail::set_embed_simd(true);
+      ASSERT_EQ(v.size(), s.size());
+      ASSERT_EQ(std::memcmp(v.data(), s.data(), v.size() * sizeof(float)), 0)
+          << "dimension " << dim << ", " << tc.terms.size() << " terms";
+    }
   }
 }

@@ -2,6 +2,7 @@
 #include <retold/embed.hpp>
 #include <retold/error.hpp>
 
+#include "features/detail/embed_simd.hpp"
 #include "features/detail/hash_mix.hpp"
 
 #include <Eigen/Core>
@@ -14,8 +15,14 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <cstdlib>
 #include <new>
 #include <string>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define RETOLD_EMBED_AVX512 1
+#endif
 
 namespace retold {
 namespace {
@@ -136,6 +143,7 @@ struct scratch {
   std::vector<word_slot> words;
   std::vector<std::uint32_t> stamps;
   std::uint32_t gen = 0;
+  std::vector<std::uint32_t> distinct;
   std::vector<std::uint32_t> hist;
   std::vector<std::string_view> toks;
   std::string padded;
@@ -160,6 +168,10 @@ class log_table {
   }
   log_table(const log_table&) = delete;
   log_table& operator=(const log_table&) = delete;
+
+  /// ln(1 + k) for k < small_count, an array (the projection kernel gathers from it).
+  static constexpr std::size_t small_count = std::size_t{1} << 12;
+  const float* small() const noexcept { return first_.data(); }
 
   float log1p(std::uint64_t k) const noexcept {
     if (k < chunk) [[likely]] return first_[k];
@@ -237,11 +249,87 @@ struct reader {
   }
 };
 
+// ---- The projection's term weights, 8 at a time (AVX-512)
+
+#ifdef RETOLD_EMBED_AVX512
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12's own _mm*_undefined_* in the intrinsics
+#endif
+// For terms[0 .. n), n a multiple of 8: w[i] = +-(log_n - ln(1 + df)) * kind weight, the signed
+// weight of a term with count 1 and df < small_count, and b[i] its bucket. Lanes that need the
+// scalar path (another count, a larger df) are flagged in fix[i / 8], bit i % 8, and hold garbage.
+// Only subtractions and a final multiplication: nothing for the compiler to fuse into an FMA, so
+// the values are those of the scalar code (where tf = 1 and 1 * x == x).
+__attribute__((target("avx512f,avx512vl,avx512dq"))) void term_weights_avx512(
+    const std::uint64_t* terms, const float* counts, std::size_t n, const std::uint32_t* df, int shift,
+    const float* log_small, float log_n, const float* kind_w, std::uint32_t dim, float* w, std::uint32_t* b,
+    std::uint8_t* fix) noexcept {
+  const __m128i sh = _mm_cvtsi32_si128(shift);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256i small = _mm256_set1_epi32(static_cast<int>(log_table::small_count));
+  const __m256 logn = _mm256_set1_ps(log_n);
+  const __m256 kinds = _mm256_setr_ps(kind_w[0], kind_w[1], kind_w[2], kind_w[3], 0, 0, 0, 0);
+  const __m512i one64 = _mm512_set1_epi64(1), three = _mm512_set1_epi64(3), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
+  const __m512i dims = _mm512_set1_epi64(dim);
+  for (std::size_t i = 0; i < n; i += 8) {
+    const __m512i t = _mm512_loadu_si512(terms + i);
+    const __m256 c = _mm256_loadu_ps(counts + i);
+    const __mmask8 unit = _mm256_cmp_ps_mask(c, one, _CMP_EQ_OQ);
+    const __m256i d = _mm512_i64gather_epi32(_mm512_srl_epi64(t, sh), df, 4);
+    const __mmask8 near = _mm256_cmplt_epu32_mask(d, small);
+    const __m256 l = _mm256_mmask_i32gather_ps(_mm256_setzero_ps(), near, d, log_small, 4);
+    const __m256 kw = _mm256_permutevar8x32_ps(kinds, _mm512_cvtepi64_epi32(_mm512_and_si512(t, three)));
+    const __m256 x = _mm256_mul_ps(_mm256_sub_ps(logn, l), kw);
+    // The sign: hash bit 2 moved to the float's sign bit (negation is exact).
+    const __m256i signs = _mm256_slli_epi32(_mm512_cvtepi64_epi32(_mm512_and_si512(_mm512_srli_epi64(t, 2), one64)), 31);
+    _mm256_storeu_ps(w + i, _mm256_xor_ps(x, _mm256_castsi256_ps(signs)));
+    const __m512i bucket = _mm512_srli_epi64(_mm512_mul_epu32(_mm512_and_si512(_mm512_srli_epi64(t, 3), low32), dims), 32);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(b + i), _mm512_cvtepi64_epi32(bucket));
+    fix[i / 8] = static_cast<std::uint8_t>(~(unit & near));
+  }
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+#endif
+
+std::atomic<int>& embed_simd_state() {  // -1: not chosen yet; 0: scalar; 1: AVX-512
+  static std::atomic<int> s{-1};
+  return s;
+}
+
+bool embed_simd_supported() noexcept {
+#ifdef RETOLD_EMBED_AVX512
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+#else
+  return false;
+#endif
+}
+
 constexpr char magic[8] = {'R', 'T', 'E', 'M', 'B', 'E', 'D', '1'};
 constexpr float max_kind_weight = 1e6f;
 constexpr std::uint32_t format_version = 1;
 
 }  // namespace
+
+namespace detail {
+
+bool embed_simd_enabled() noexcept {
+  auto& s = embed_simd_state();
+  int v = s.load(std::memory_order_relaxed);
+  if (v < 0) {
+    v = embed_simd_supported() ? 1 : 0;
+    if (const char* env = std::getenv("RETOLD_SIMD"))
+      if (std::strcmp(env, "generic") == 0 || std::strcmp(env, "avx2") == 0) v = 0;
+    s.store(v, std::memory_order_relaxed);
+  }
+  return v == 1;
+}
+
+void set_embed_simd(bool on) noexcept { embed_simd_state().store(on && embed_simd_supported() ? 1 : 0); }
+
+}  // namespace detail
 
 void validate(const tfidf_embedder_options& o) {
   auto bad = [](const std::string& m) { throw error(errc::invalid_argument, "tfidf_embedder_options: " + m); };
@@ -312,6 +400,9 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
   word_slot* const table = s.words.data();
   std::uint32_t* const stamps = s.stamps.data();
   const std::uint32_t gen = s.gen;
+  if (s.distinct.size() < toks.size()) s.distinct.resize(toks.size());
+  std::uint32_t* const distinct = s.distinct.data();  // slots in use, in order of first occurrence
+  std::size_t n_distinct = 0;
   for (std::size_t t = 0; t < toks.size(); ++t) {
     const std::string_view tok = toks[t];
     const std::uint64_t h = XXH3_64bits_withSeed(tok.data(), tok.size(), seed);
@@ -320,6 +411,7 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
       if (stamps[i] != gen) {
         stamps[i] = gen;
         table[i] = {h, 1, static_cast<std::uint32_t>(t)};
+        distinct[n_distinct++] = static_cast<std::uint32_t>(i);
         break;
       }
       if (table[i].h == h) {
@@ -339,10 +431,18 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
     }
   }
 
-  // The terms of each distinct token, in slot order (the order of the terms with equal hashes,
-  // and so the order in which their float counts are summed, is that of the earlier versions).
-  for (std::size_t slot = 0; slot <= mask; ++slot) {
-    if (stamps[slot] != gen) continue;
+  // The terms of each distinct token. Equal terms (a 4-gram of several words) have their float
+  // counts summed in the order generated. All counts together are at most `bound`: below 2^24
+  // every partial sum is an integer that a float holds exactly, so any order gives the same
+  // bits, and the words go in order of first occurrence. Above, they go in slot order, the
+  // order of earlier versions (the same sums, rounded the same).
+  if (bound >= (std::size_t{1} << 24)) {
+    n_distinct = 0;
+    for (std::size_t slot = 0; slot <= mask; ++slot)
+      if (stamps[slot] == gen) distinct[n_distinct++] = static_cast<std::uint32_t>(slot);
+  }
+  for (std::size_t d = 0; d < n_distinct; ++d) {
+    const std::size_t slot = distinct[d];
     const std::uint32_t count = table[slot].count;
     const std::string_view tok = toks[table[slot].first];
     const token_bytes tb = scan_token(tok);
@@ -364,7 +464,19 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
       for (std::uint32_t n = opts_.char_ngram_min; n <= opts_.char_ngram_max; ++n) {
         if (plen < n) break;
         const std::uint64_t cseed = seed ^ (seed_mix * (0x100 + n));
-        for (std::size_t i = 0; i + n <= plen; ++i) hs[n_hs++] = {tag(gram_hash(p + i, n, cseed), kind_char), count};
+        if (n > 8) {
+          for (std::size_t i = 0; i + n <= plen; ++i) hs[n_hs++] = {tag(gram_hash(p + i, n, cseed), kind_char), count};
+          continue;
+        }
+        // gram_hash with its per-length constants hoisted out of the loop (the same values).
+        const std::uint64_t keep = n < 8 ? (std::uint64_t{1} << (8 * n)) - 1 : ~std::uint64_t{0};
+        const std::uint64_t key = cseed ^ (0x9E3779B97F4A7C15ULL * (n + 1));
+        for (std::size_t i = 0; i + n <= plen; ++i) {
+          std::uint64_t x;
+          std::memcpy(&x, p + i, 8);
+          if constexpr (std::endian::native == std::endian::big) x = __builtin_bswap64(x);
+          hs[n_hs++] = {tag(fmix64((x & keep) ^ key), kind_char), count};
+        }
       }
       continue;
     }
@@ -390,13 +502,17 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
   const hc* const sorted = hash_sort(hs, n_hs, s.tmp, s.hist);
   out.terms.resize(n_hs);
   out.counts.resize(n_hs);
+  std::uint64_t* const terms = out.terms.data();
+  float* const counts = out.counts.data();
   std::size_t u = 0;
   for (std::size_t i = 0; i < n_hs; ++i) {
-    if (u != 0 && out.terms[u - 1] == sorted[i].h) {
-      out.counts[u - 1] += static_cast<float>(sorted[i].c);
+    const std::uint64_t h = sorted[i].h;
+    const float c = static_cast<float>(sorted[i].c);
+    if (u != 0 && terms[u - 1] == h) {
+      counts[u - 1] += c;
     } else {
-      out.terms[u] = sorted[i].h;
-      out.counts[u] = static_cast<float>(sorted[i].c);
+      terms[u] = h;
+      counts[u] = c;
       ++u;
     }
   }
@@ -451,29 +567,77 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
   const std::uint64_t* terms = doc.terms.data();
   const float* counts = doc.counts.data();
   const std::uint32_t* const df = df_.data();
-  constexpr std::size_t ahead = 16;  // document-frequency counters are scattered over megabytes
-  for (std::size_t i = 0, n = doc.terms.size(); i < n; ++i) {
-    if (i + ahead < n) __builtin_prefetch(df + (terms[i + ahead] >> shift));
-    const std::uint64_t t = terms[i];
-    const float c = counts[i];
-    if (!(c > 0.0f)) continue;
-    float tf;
-    if (c == 1.0f) {
-      tf = 1.0f;  // most terms of a document occur once
-    } else if (!(c < 0x1p32f)) {  // also inf; a float beyond every integer type is UB to convert
+  float* const o = out.data();
+  const bool sublinear = opts_.sublinear_tf;
+  // tf' of a positive count other than 1 (rare: most terms of a document occur once).
+  const auto tf_of = [&](float c, std::size_t i) -> float {
+    if (!(c < 0x1p32f)) {  // also inf; a float beyond every integer type is UB to convert
       if (!std::isfinite(c))
         throw error(errc::invalid_argument, "term_counts: the count of term " + std::to_string(i) + " is not finite");
-      tf = opts_.sublinear_tf ? 1.0f + std::log(c) : c;
-    } else if (opts_.sublinear_tf) {
-      const auto ci = static_cast<std::uint64_t>(c);
-      tf = (static_cast<float>(ci) == c && ci >= 1) ? 1.0f + L.log1p(ci - 1) : 1.0f + std::log(c);
-    } else {
-      tf = c;
+      return sublinear ? 1.0f + std::log(c) : c;
+    }
+    if (!sublinear) return c;
+    const auto ci = static_cast<std::uint64_t>(c);
+    return (static_cast<float>(ci) == c && ci >= 1) ? 1.0f + L.log1p(ci - 1) : 1.0f + std::log(c);
+  };
+  // One term: w = tf' * idf * kind weight, added with the sign of hash bit 2 to the bucket of
+  // hash bits 3..34, in term order (the float sums of a bucket are those of earlier versions).
+  const auto add = [&](std::size_t i) {
+    const std::uint64_t t = terms[i];
+    const float c = counts[i];
+    float tf = 1.0f;
+    if (c != 1.0f) [[unlikely]] {
+      if (!(c > 0.0f)) return;  // counts <= 0 and NaN contribute nothing
+      tf = tf_of(c, i);
     }
     const float w = tf * (log_n - L.log1p(df[t >> shift])) * kind_w[t & 3];
     const std::uint64_t bucket = (((t >> 3) & 0xFFFFFFFFULL) * dim) >> 32;
-    out[bucket] += ((t >> 2) & 1) ? -w : w;
+    o[bucket] += ((t >> 2) & 1) ? -w : w;
+  };
+  const std::size_t n = doc.terms.size();
+#ifdef RETOLD_EMBED_AVX512
+  if (n >= 8 && detail::embed_simd_enabled()) {
+    // Two passes over blocks of terms: the weights and buckets (8 at a time, the rare lanes that
+    // need the scalar arithmetic redone below), then the adds in term order.
+    constexpr std::size_t block = 512;
+    alignas(64) float w[block];
+    alignas(64) std::uint32_t b[block];
+    std::uint8_t fix[block / 8];
+    const float* const log_small = L.small();
+    for (std::size_t base = 0; base < n; base += block) {
+      const std::size_t m = std::min(block, n - base);
+      const std::size_t vec = m & ~std::size_t{7};
+      term_weights_avx512(terms + base, counts + base, vec, df, shift, log_small, log_n, kind_w,
+                          static_cast<std::uint32_t>(dim), w, b, fix);
+      const auto scalar = [&](std::size_t j) {
+        const std::size_t i = base + j;
+        const std::uint64_t t = terms[i];
+        const float c = counts[i];
+        b[j] = static_cast<std::uint32_t>((((t >> 3) & 0xFFFFFFFFULL) * dim) >> 32);
+        if (!(c > 0.0f)) {  // contributes nothing: adding +0 leaves every bucket's bits alone
+          w[j] = 0.0f;
+          return;
+        }
+        const float tf = c == 1.0f ? 1.0f : tf_of(c, i);
+        const float x = tf * (log_n - L.log1p(df[t >> shift])) * kind_w[t & 3];
+        w[j] = ((t >> 2) & 1) ? -x : x;
+      };
+      for (std::size_t k = 0; k < vec / 8; ++k)
+        for (unsigned f = fix[k]; f != 0; f &= f - 1) scalar(8 * k + static_cast<std::size_t>(std::countr_zero(f)));
+      for (std::size_t j = vec; j < m; ++j) scalar(j);
+      for (std::size_t j = 0; j < m; ++j) o[b[j]] += w[j];
+    }
+    l2_normalize(out);
+    return;
   }
+#endif
+  constexpr std::size_t ahead = 16;  // document-frequency counters are scattered over megabytes
+  std::size_t i = 0;
+  for (; i + ahead < n; ++i) {
+    __builtin_prefetch(df + (terms[i + ahead] >> shift));
+    add(i);
+  }
+  for (; i < n; ++i) add(i);
   l2_normalize(out);
 }
 
