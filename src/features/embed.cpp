@@ -14,6 +14,7 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <cstdlib>
 #include <new>
@@ -94,38 +95,87 @@ struct hc {
   std::uint32_t c;
 };
 
-// Sorts v[0 .. n) by hash (uniformly distributed 64-bit values), stably, and returns where the
-// sorted values are (v itself or tmp's buffer): one counting pass on the top bits spreads the
-// values into about n / 2 buckets, then an insertion sort fixes the order inside buckets. Three
-// linear passes instead of std::sort's n log n compares, which were half the cost of extract().
-const hc* hash_sort(hc* v, std::size_t n, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist) {
-  const auto insertion_sort = [](hc* t, std::size_t m) {
-    for (std::size_t i = 1; i < m; ++i) {
-      const hc x = t[i];
-      std::size_t j = i;
-      while (j > 0 && t[j - 1].h > x.h) {
-        t[j] = t[j - 1];
-        --j;
-      }
-      t[j] = x;
-    }
-  };
-  if (n < 64) {  // a few terms: sorting them in place is cheaper than the buckets
-    insertion_sort(v, n);
-    return v;
+// Writes the distinct hashes of v[0 .. n) in ascending order to terms[] and the sum of their
+// counts, as floats added in the order of v, to counts[]; returns how many. Both outputs have room
+// for n. The hashes are uniformly distributed 64-bit values: one counting pass on their top bits
+// spreads them into about n / 2 buckets in order of v (tmp), then one pass inserts each into the
+// output, which is sorted so far, merging it with an equal hash: each goes at most a few places
+// back. Crafted input could put many hashes in one bucket; the insertions give up after a budget
+// of moves (8 per value) and the rest is done by a stable sort, so the cost stays O(n log n).
+std::size_t sort_merge(const hc* v, std::size_t n, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist,
+                       std::uint64_t* terms, float* counts) {
+  const hc* in = v;
+  if (n >= 64) {  // fewer: inserting them in place is cheaper than the buckets
+    int bits = 6;
+    while (bits < 16 && (std::size_t{2} << bits) < n) ++bits;  // about 2 values per bucket
+    const int shift = 64 - bits;
+    const std::size_t nb = std::size_t{1} << bits;
+    hist.assign(nb + 1, 0);
+    std::uint32_t* const hi = hist.data();
+    for (std::size_t i = 0; i < n; ++i) ++hi[(v[i].h >> shift) + 1];
+    for (std::size_t b = 1; b <= nb; ++b) hi[b] += hi[b - 1];
+    if (tmp.size() < n) tmp.resize(n);
+    hc* const t = tmp.data();
+    for (std::size_t i = 0; i < n; ++i) t[hi[v[i].h >> shift]++] = v[i];
+    in = t;
   }
-  int bits = 6;
-  while (bits < 16 && (std::size_t{2} << bits) < n) ++bits;  // about 2 values per bucket
-  const int shift = 64 - bits;
-  const std::size_t nb = std::size_t{1} << bits;
-  hist.assign(nb + 1, 0);
-  for (std::size_t i = 0; i < n; ++i) ++hist[(v[i].h >> shift) + 1];
-  for (std::size_t b = 1; b <= nb; ++b) hist[b] += hist[b - 1];
-  if (tmp.size() < n) tmp.resize(n);
-  hc* const t = tmp.data();
-  for (std::size_t i = 0; i < n; ++i) t[hist[v[i].h >> shift]++] = v[i];
-  insertion_sort(t, n);
-  return t;
+  if (n == 0) return 0;
+  terms[0] = in[0].h;
+  counts[0] = static_cast<float>(in[0].c);
+  std::size_t u = 1, budget = 8 * n + 64;
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::uint64_t h = in[i].h;
+    const float c = static_cast<float>(in[i].c);
+    if (terms[u - 1] < h) [[likely]] {  // in order already
+      terms[u] = h;
+      counts[u++] = c;
+      continue;
+    }
+    std::size_t j = u - 1;
+    while (j > 0 && terms[j - 1] > h) --j;
+    if (terms[j] == h) {
+      counts[j] += c;
+    } else if (j > 0 && terms[j - 1] == h) {
+      counts[j - 1] += c;
+    } else {
+      const std::size_t moves = u - j;
+      if (moves > budget) [[unlikely]] {
+        // The slow way from here: the values not yet placed, stably sorted, merged into the
+        // output with the same float additions in the same order.
+        std::vector<hc> rest(in + i, in + n);
+        std::stable_sort(rest.begin(), rest.end(), [](const hc& a, const hc& b) { return a.h < b.h; });
+        std::vector<std::uint64_t> t0(terms, terms + u);
+        std::vector<float> c0(counts, counts + u);
+        std::size_t a = 0, r = 0, k = 0;
+        while (a < u || r < rest.size()) {
+          if (r == rest.size() || (a < u && t0[a] <= rest[r].h)) {
+            const std::uint64_t x = t0[a];
+            float sum = c0[a++];
+            // equal hashes later in v were placed after the earlier ones: add them after
+            while (r < rest.size() && rest[r].h == x) sum += static_cast<float>(rest[r++].c);
+            terms[k] = x;
+            counts[k++] = sum;
+          } else {
+            const std::uint64_t x = rest[r].h;
+            float sum = static_cast<float>(rest[r++].c);
+            while (r < rest.size() && rest[r].h == x) sum += static_cast<float>(rest[r++].c);
+            terms[k] = x;
+            counts[k++] = sum;
+          }
+        }
+        return k;
+      }
+      budget -= moves;
+      for (std::size_t k = u; k > j; --k) {
+        terms[k] = terms[k - 1];
+        counts[k] = counts[k - 1];
+      }
+      terms[j] = h;
+      counts[j] = c;
+      ++u;
+    }
+  }
+  return u;
 }
 
 // A distinct token of the document: its hash, how often it occurs, and where it first occurs.
@@ -256,13 +306,46 @@ struct reader {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"  // GCC 12's own _mm*_undefined_* in the intrinsics
 #endif
-// For terms[0 .. n), n a multiple of 8: w[i] = +-(log_n - ln(1 + df)) * kind weight, the signed
+constexpr std::size_t prefetch_ahead = 64;
+
+// The character 4-grams of one padded ASCII token p[0 .. g + 3), g >= 1, eight at a time: out[i] =
+// {tag(fmix64(le32(p + i) ^ key), kind_char), count}, gram_hash's values. Writes whole groups
+// of 8 records (up to 7 past g, which the caller overwrites or ignores); reads p[0 .. g + 11).
+__attribute__((target("avx512f,avx512dq"))) void grams4_avx512(const char* p, std::size_t g, std::uint64_t key,
+                                                                std::uint32_t count, hc* out) noexcept {
+  static_assert(sizeof(hc) == 16 && offsetof(hc, h) == 0 && offsetof(hc, c) == 8);
+  const __m512i shifts = _mm512_setr_epi64(0, 8, 16, 24, 0, 8, 16, 24);
+  const __m512i low32 = _mm512_set1_epi64(0xFFFFFFFFLL), keys = _mm512_set1_epi64(static_cast<long long>(key));
+  const __m512i m1 = _mm512_set1_epi64(static_cast<long long>(0xff51afd7ed558ccdULL));
+  const __m512i m2 = _mm512_set1_epi64(static_cast<long long>(0xc4ceb9fe1a85ec53ULL));
+  const __m512i notag = _mm512_set1_epi64(~3LL), kind = _mm512_set1_epi64(static_cast<long long>(kind_char));
+  const __m512i counts = _mm512_set1_epi64(count);
+  const __m512i lo_idx = _mm512_setr_epi64(0, 8, 1, 8, 2, 8, 3, 8), hi_idx = _mm512_setr_epi64(4, 8, 5, 8, 6, 8, 7, 8);
+  for (std::size_t k = 0; k < g; k += 8, out += 8) {
+    std::uint64_t a, b;
+    std::memcpy(&a, p + k, 8);
+    std::memcpy(&b, p + k + 4, 8);
+    const __m512i ab = _mm512_mask_blend_epi64(0xF0, _mm512_set1_epi64(static_cast<long long>(a)),
+                                               _mm512_set1_epi64(static_cast<long long>(b)));
+    __m512i x = _mm512_xor_si512(_mm512_and_si512(_mm512_srlv_epi64(ab, shifts), low32), keys);
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 33));
+    x = _mm512_mullo_epi64(x, m1);
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 33));
+    x = _mm512_mullo_epi64(x, m2);
+    x = _mm512_xor_si512(x, _mm512_srli_epi64(x, 33));
+    x = _mm512_or_si512(_mm512_and_si512(x, notag), kind);
+    _mm512_storeu_si512(out, _mm512_permutex2var_epi64(x, lo_idx, counts));
+    _mm512_storeu_si512(out + 4, _mm512_permutex2var_epi64(x, hi_idx, counts));
+  }
+}
+
+// For terms[0 .. n), n a multiple of 8 (terms[n .. ahead_end) may be read to prefetch): w[i] = +-(log_n - ln(1 + df)) * kind weight, the signed
 // weight of a term with count 1 and df < small_count, and b[i] its bucket. Lanes that need the
 // scalar path (another count, a larger df) are flagged in fix[i / 8], bit i % 8, and hold garbage.
 // Only subtractions and a final multiplication: nothing for the compiler to fuse into an FMA, so
 // the values are those of the scalar code (where tf = 1 and 1 * x == x).
 __attribute__((target("avx512f,avx512vl,avx512dq"))) void term_weights_avx512(
-    const std::uint64_t* terms, const float* counts, std::size_t n, const std::uint32_t* df, int shift,
+    const std::uint64_t* terms, const float* counts, std::size_t n, std::size_t ahead_end, const std::uint32_t* df, int shift,
     const float* log_small, float log_n, const float* kind_w, std::uint32_t dim, float* w, std::uint32_t* b,
     std::uint8_t* fix) noexcept {
   const __m128i sh = _mm_cvtsi32_si128(shift);
@@ -273,6 +356,9 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) void term_weights_avx512(
   const __m512i one64 = _mm512_set1_epi64(1), three = _mm512_set1_epi64(3), low32 = _mm512_set1_epi64(0xFFFFFFFFLL);
   const __m512i dims = _mm512_set1_epi64(dim);
   for (std::size_t i = 0; i < n; i += 8) {
+    // document-frequency counters are scattered over megabytes: ask for those 64 terms ahead
+    if (i + prefetch_ahead + 8 <= ahead_end)
+      for (std::size_t q = i + prefetch_ahead; q < i + prefetch_ahead + 8; ++q) _mm_prefetch(reinterpret_cast<const char*>(df + (terms[q] >> shift)), _MM_HINT_T0);
     const __m512i t = _mm512_loadu_si512(terms + i);
     const __m256 c = _mm256_loadu_ps(counts + i);
     const __mmask8 unit = _mm256_cmp_ps_mask(c, one, _CMP_EQ_OQ);
@@ -378,7 +464,10 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
   // The buffer only grows, and is written through a pointer: no capacity test per term.
   const std::size_t orders = opts_.char_ngram_min == 0 ? 0 : opts_.char_ngram_max - opts_.char_ngram_min + 1;
   const std::size_t bound = (text.size() + 2 * toks.size()) * orders + toks.size() * (opts_.word_ngram_max + 1);
-  if (s.hashes.size() < bound) s.hashes.resize(bound);
+  if (s.hashes.size() < bound + 8) s.hashes.resize(bound + 8);  // + 8: grams4_avx512 writes groups of 8
+#ifdef RETOLD_EMBED_AVX512
+  const bool simd = detail::embed_simd_enabled();
+#endif
   hc* const hs = s.hashes.data();
   std::size_t n_hs = 0;
 
@@ -468,6 +557,13 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
           for (std::size_t i = 0; i + n <= plen; ++i) hs[n_hs++] = {tag(gram_hash(p + i, n, cseed), kind_char), count};
           continue;
         }
+#ifdef RETOLD_EMBED_AVX512
+        if (n == 4 && simd) {
+          grams4_avx512(p, plen - 3, cseed ^ (0x9E3779B97F4A7C15ULL * 5), count, hs + n_hs);
+          n_hs += plen - 3;
+          continue;
+        }
+#endif
         // gram_hash with its per-length constants hoisted out of the loop (the same values).
         const std::uint64_t keep = n < 8 ? (std::uint64_t{1} << (8 * n)) - 1 : ~std::uint64_t{0};
         const std::uint64_t key = cseed ^ (0x9E3779B97F4A7C15ULL * (n + 1));
@@ -499,23 +595,9 @@ void tfidf_embedder::extract_into(std::string_view text, term_counts& out) const
     }
   }
 
-  const hc* const sorted = hash_sort(hs, n_hs, s.tmp, s.hist);
   out.terms.resize(n_hs);
   out.counts.resize(n_hs);
-  std::uint64_t* const terms = out.terms.data();
-  float* const counts = out.counts.data();
-  std::size_t u = 0;
-  for (std::size_t i = 0; i < n_hs; ++i) {
-    const std::uint64_t h = sorted[i].h;
-    const float c = static_cast<float>(sorted[i].c);
-    if (u != 0 && terms[u - 1] == h) {
-      counts[u - 1] += c;
-    } else {
-      terms[u] = h;
-      counts[u] = c;
-      ++u;
-    }
-  }
+  const std::size_t u = sort_merge(hs, n_hs, s.tmp, s.hist, out.terms.data(), out.counts.data());
   out.terms.resize(u);
   out.counts.resize(u);
 }
@@ -607,7 +689,7 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
     for (std::size_t base = 0; base < n; base += block) {
       const std::size_t m = std::min(block, n - base);
       const std::size_t vec = m & ~std::size_t{7};
-      term_weights_avx512(terms + base, counts + base, vec, df, shift, log_small, log_n, kind_w,
+      term_weights_avx512(terms + base, counts + base, vec, n - base, df, shift, log_small, log_n, kind_w,
                           static_cast<std::uint32_t>(dim), w, b, fix);
       const auto scalar = [&](std::size_t j) {
         const std::size_t i = base + j;
