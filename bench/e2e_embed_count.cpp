@@ -7,10 +7,12 @@
 // documents, Zipf(1.1) over 50,000 pseudo-words, all observed once) `passes` times (default 4)
 // with the default options, and prints the documents embedded, the mean number of distinct terms
 // and an FNV-1a hash of every term, count and embedding bit: two builds that print the same hash computed the same embeddings.
-// Instructions per document = the collected Ir / (256 x passes).
+// Instructions per document = the collected Ir / (256 x passes). Also prints the process CPU time
+// of that work per document (alternate two builds' runs to compare them on a shared machine).
 #include <retold/embed.hpp>
 
 #include <cmath>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -89,11 +91,15 @@ int main(int argc, char** argv) {
   for (const auto& d : docs) e.observe(e.extract(d));
   retold::term_counts tc;
   std::vector<float> v(e.dimension());
+  timespec t0{}, t1{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
   embed_passes(e, docs, passes, tc, v);
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+  const double cpu_us = (double(t1.tv_sec - t0.tv_sec) * 1e9 + double(t1.tv_nsec - t0.tv_nsec)) / 1e3;
   std::size_t terms = 0;
   const std::uint64_t h = output_hash(e, docs, terms);
-  std::printf("documents %zu  distinct terms per document %.1f  hash %016llx\n",
-              docs.size() * static_cast<std::size_t>(passes), double(terms) / double(docs.size()),
-              static_cast<unsigned long long>(h));
+  const double n = double(docs.size()) * passes;
+  std::printf("documents %.0f  distinct terms per document %.1f  hash %016llx  cpu %.2f us/doc (%.0f docs/s)\n", n,
+              double(terms) / double(docs.size()), static_cast<unsigned long long>(h), cpu_us / n, n / (cpu_us / 1e6));
   return 0;
 }
