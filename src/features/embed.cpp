@@ -110,7 +110,7 @@ struct hc {
 // spreads them into about n / 2 buckets in order of v (tmp), then one pass inserts each into the
 // output, which is sorted so far, merging it with an equal hash: each goes at most a few places
 // back. Crafted input could put many hashes in one bucket; the insertions give up after a budget
-// of moves (8 per value) and the rest is done by a stable sort, so the cost stays O(n log n).
+// of moves (8 per value, plus a constant) and a stable sort does the rest: O(n log n) at worst.
 std::size_t sort_merge(const hc* v, std::size_t n, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist,
                        std::uint64_t* terms, float* counts) {
   const hc* in = v;
@@ -131,7 +131,7 @@ std::size_t sort_merge(const hc* v, std::size_t n, std::vector<hc>& tmp, std::ve
   if (n == 0) return 0;
   terms[0] = in[0].h;
   counts[0] = static_cast<float>(in[0].c);
-  std::size_t u = 1, budget = 8 * n + 64;
+  std::size_t u = 1, budget = 8 * n + 4096;  // 4,096: more than any insertion sort of < 64 values
   for (std::size_t i = 1; i < n; ++i) {
     const std::uint64_t h = in[i].h;
     const float c = static_cast<float>(in[i].c);
