@@ -106,27 +106,40 @@ struct hc {
 
 // Writes the distinct hashes of v[0 .. n) in ascending order to terms[] and the sum of their
 // counts, as floats added in the order of v, to counts[]; returns how many. Both outputs have room
-// for n. The hashes are uniformly distributed 64-bit values: one counting pass on their top bits
-// spreads them into about n / 2 buckets in order of v (tmp), then one pass inserts each into the
-// output, which is sorted so far, merging it with an equal hash: each goes at most a few places
-// back. Crafted input could put many hashes in one bucket; the insertions give up after a budget
-// of moves (8 per value, plus a constant) and a stable sort does the rest: O(n log n) at worst.
+// for n. The hashes are uniformly distributed 64-bit values: two counting passes order them by
+// their top 16 bits (tmp), then one pass inserts each into the output, which is sorted so far,
+// merging it with an equal hash: almost always at the end. Crafted input could give many hashes
+// the same top bits; the insertions give up after a budget of moves (8 per value, plus a
+// constant) and a stable sort does the rest: O(n log n) at worst.
 std::size_t sort_merge(const hc* v, std::size_t n, std::vector<hc>& tmp, std::vector<std::uint32_t>& hist,
                        std::uint64_t* terms, float* counts) {
   const hc* in = v;
-  if (n >= 64) {  // fewer: inserting them in place is cheaper than the buckets
-    int bits = 6;
-    while (bits < 16 && (std::size_t{2} << bits) < n) ++bits;  // about 2 values per bucket
-    const int shift = 64 - bits;
-    const std::size_t nb = std::size_t{1} << bits;
-    hist.assign(nb + 1, 0);
-    std::uint32_t* const hi = hist.data();
-    for (std::size_t i = 0; i < n; ++i) ++hi[(v[i].h >> shift) + 1];
-    for (std::size_t b = 1; b <= nb; ++b) hi[b] += hi[b - 1];
-    if (tmp.size() < n) tmp.resize(n);
+  if (n >= 64) {  // fewer: inserting them in place is cheaper than the passes
+    // Two stable counting passes (LSD radix) on bits 48..55, then 56..63: ordered by the top 16
+    // bits, with equal hashes in the order of v. A few thousand values rarely share 16 bits, so
+    // the insertion below seldom moves one (and its branches are predictable).
+    hist.assign(512, 0);
+    std::uint32_t* const lo = hist.data();
+    std::uint32_t* const hi = lo + 256;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint64_t h = v[i].h;
+      ++lo[(h >> 48) & 0xFF];
+      ++hi[h >> 56];
+    }
+    std::uint32_t sl = 0, sh = 0;
+    for (std::size_t b = 0; b < 256; ++b) {
+      const std::uint32_t a = lo[b], c = hi[b];
+      lo[b] = sl;
+      hi[b] = sh;
+      sl += a;
+      sh += c;
+    }
+    if (tmp.size() < 2 * n) tmp.resize(2 * n);
     hc* const t = tmp.data();
-    for (std::size_t i = 0; i < n; ++i) t[hi[v[i].h >> shift]++] = v[i];
-    in = t;
+    hc* const t2 = t + n;
+    for (std::size_t i = 0; i < n; ++i) t[lo[(v[i].h >> 48) & 0xFF]++] = v[i];
+    for (std::size_t i = 0; i < n; ++i) t2[hi[t[i].h >> 56]++] = t[i];
+    in = t2;
   }
   if (n == 0) return 0;
   terms[0] = in[0].h;
@@ -135,9 +148,13 @@ std::size_t sort_merge(const hc* v, std::size_t n, std::vector<hc>& tmp, std::ve
   for (std::size_t i = 1; i < n; ++i) {
     const std::uint64_t h = in[i].h;
     const float c = static_cast<float>(in[i].c);
-    if (terms[u - 1] < h) [[likely]] {  // in order already
+    const std::uint64_t prev = terms[u - 1];
+    if (prev <= h) [[likely]] {  // in order already: append, or add to the last (no branch)
+      const bool dup = prev == h;
+      counts[u - 1] += dup ? c : 0.0f;  // + 0 leaves a count (>= 1) exactly as it is
       terms[u] = h;
-      counts[u++] = c;
+      counts[u] = c;
+      u += dup ? 0 : 1;
       continue;
     }
     std::size_t j = u - 1;
