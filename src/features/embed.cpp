@@ -365,15 +365,16 @@ __attribute__((target("avx512f,avx512dq"))) void grams4_avx512(const char* p, st
   }
 }
 
-// For terms[0 .. n), n a multiple of 8 (terms[n .. ahead_end) may be read to prefetch): w[i] = +-(log_n - ln(1 + df)) * kind weight, the signed
-// weight of a term with count 1 and df < small_count, and b[i] its bucket. Lanes that need the
-// scalar path (another count, a larger df) are flagged in fix[i / 8], bit i % 8, and hold garbage.
-// Only subtractions and a final multiplication: nothing for the compiler to fuse into an FMA, so
-// the values are those of the scalar code (where tf = 1 and 1 * x == x).
+// For terms[0 .. n), n a multiple of 8 (terms[n .. ahead_end) may be read to prefetch):
+// w[i] = +-tf' * (log_n - ln(1 + df)) * kind weight, the signed weight of a term with count 1 (or,
+// sublinear, a whole count up to small_count) and df < small_count, and b[i] its bucket. Lanes
+// that need the scalar path (another count, a larger df) are flagged in fix[i / 8], bit i % 8,
+// and hold garbage. The operations and their order are the scalar code's, and none is a product
+// followed by a sum, which the compiler could fuse into an FMA: the values are the same bits.
 __attribute__((target("avx512f,avx512vl,avx512dq"))) void term_weights_avx512(
     const std::uint64_t* terms, const float* counts, std::size_t n, std::size_t ahead_end, const std::uint32_t* df, int shift,
-    const float* log_small, float log_n, const float* kind_w, std::uint32_t dim, float* w, std::uint32_t* b,
-    std::uint8_t* fix) noexcept {
+    const float* log_small, float log_n, const float* kind_w, std::uint32_t dim, bool sublinear, float* w,
+    std::uint32_t* b, std::uint8_t* fix) noexcept {
   const __m128i sh = _mm_cvtsi32_si128(shift);
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256i small = _mm256_set1_epi32(static_cast<int>(log_table::small_count));
@@ -388,17 +389,30 @@ __attribute__((target("avx512f,avx512vl,avx512dq"))) void term_weights_avx512(
     const __m512i t = _mm512_loadu_si512(terms + i);
     const __m256 c = _mm256_loadu_ps(counts + i);
     const __mmask8 unit = _mm256_cmp_ps_mask(c, one, _CMP_EQ_OQ);
+    // tf' = 1 + ln(count) of a whole count 2 .. small_count from the table, as the scalar code
+    // computes it (1 + L.log1p(count - 1)); other counts go to the scalar code.
+    __m256 tf = one;
+    __mmask8 counted = unit;
+    if (sublinear && unit != 0xFF) {
+      const __m256i ci = _mm256_cvttps_epi32(c);
+      const __mmask8 whole = _mm256_cmp_ps_mask(_mm256_cvtepi32_ps(ci), c, _CMP_EQ_OQ) &
+                             _mm256_cmpgt_epi32_mask(ci, _mm256_set1_epi32(1)) & _mm256_cmple_epi32_mask(ci, small);
+      tf = _mm256_mask_add_ps(one, whole, one,
+                              _mm256_mmask_i32gather_ps(_mm256_setzero_ps(), whole, _mm256_sub_epi32(ci, _mm256_set1_epi32(1)),
+                                                        log_small, 4));
+      counted = unit | whole;
+    }
     const __m256i d = _mm512_i64gather_epi32(_mm512_srl_epi64(t, sh), df, 4);
     const __mmask8 near = _mm256_cmplt_epu32_mask(d, small);
     const __m256 l = _mm256_mmask_i32gather_ps(_mm256_setzero_ps(), near, d, log_small, 4);
     const __m256 kw = _mm256_permutevar8x32_ps(kinds, _mm512_cvtepi64_epi32(_mm512_and_si512(t, three)));
-    const __m256 x = _mm256_mul_ps(_mm256_sub_ps(logn, l), kw);
+    const __m256 x = _mm256_mul_ps(_mm256_mul_ps(tf, _mm256_sub_ps(logn, l)), kw);
     // The sign: hash bit 2 moved to the float's sign bit (negation is exact).
     const __m256i signs = _mm256_slli_epi32(_mm512_cvtepi64_epi32(_mm512_and_si512(_mm512_srli_epi64(t, 2), one64)), 31);
     _mm256_storeu_ps(w + i, _mm256_xor_ps(x, _mm256_castsi256_ps(signs)));
     const __m512i bucket = _mm512_srli_epi64(_mm512_mul_epu32(_mm512_and_si512(_mm512_srli_epi64(t, 3), low32), dims), 32);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(b + i), _mm512_cvtepi64_epi32(bucket));
-    fix[i / 8] = static_cast<std::uint8_t>(~(unit & near));
+    fix[i / 8] = static_cast<std::uint8_t>(~(counted & near));
   }
 }
 #if defined(__GNUC__) && !defined(__clang__)
@@ -733,7 +747,7 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
       const std::size_t m = std::min(block, n - base);
       const std::size_t vec = m & ~std::size_t{7};
       term_weights_avx512(terms + base, counts + base, vec, n - base, df, shift, log_small, log_n, kind_w,
-                          static_cast<std::uint32_t>(dim), w, b, fix);
+                          static_cast<std::uint32_t>(dim), sublinear, w, b, fix);
       const auto scalar = [&](std::size_t j) {
         const std::size_t i = base + j;
         const std::uint64_t t = terms[i];
