@@ -95,6 +95,8 @@ class RETOLD_API tfidf_embedder {
   /// contribute nothing; an infinite count is errc::invalid_argument.
   std::vector<float> embed(const term_counts& doc) const;
   /// Same into `out`; errc::invalid_argument unless out.size() == dimension().
+  /// On x86-64 CPUs with AVX-512 the term weights are computed eight at a time (the environment
+  /// variable RETOLD_SIMD=generic turns that off); the vector is the same bits either way.
   void embed_into(const term_counts& doc, std::span<float> out) const;
 
   /// The inverse document frequency the embedder currently gives `term` (for explanations).
