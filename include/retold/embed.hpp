@@ -78,7 +78,7 @@ class RETOLD_API tfidf_embedder {
   /// The hashed terms of a NORMALIZED text (tokens separated by single ASCII spaces; any other
   /// text is split on spaces as it is). Pure and thread-safe; depends only on options.
   term_counts extract(std::string_view normalized_text) const;
-  /// Same, reusing `out`'s capacity.
+  /// Same, reusing `out`'s capacity. Per-thread scratch buffers (thread_local) hold the work.
   void extract_into(std::string_view normalized_text, term_counts& out) const;
 
   /// Adds one document to the document-frequency table (each distinct term counts once).
