@@ -743,8 +743,18 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
     alignas(64) std::uint32_t b[block];
     std::uint8_t fix[block / 8];
     const float* const log_small = L.small();
+    bool vector_pays = true;
     for (std::size_t base = 0; base < n; base += block) {
       const std::size_t m = std::min(block, n - base);
+      if (!vector_pays) {
+        // The last block sent most lanes back to the scalar code (document frequencies past the
+        // vector table, at 10^4+ documents): the plain loop is cheaper. Same adds, same order.
+        for (std::size_t i = base; i < base + m; ++i) {
+          if (i + 16 < n) __builtin_prefetch(df + (terms[i + 16] >> shift));
+          add(i);
+        }
+        continue;
+      }
       const std::size_t vec = m & ~std::size_t{7};
       term_weights_avx512(terms + base, counts + base, vec, n - base, df, shift, log_small, log_n, kind_w,
                           static_cast<std::uint32_t>(dim), sublinear, w, b, fix);
@@ -761,8 +771,12 @@ void tfidf_embedder::embed_into(const term_counts& doc, std::span<float> out) co
         const float x = tf * (log_n - L.log1p(df[t >> shift])) * kind_w[t & 3];
         w[j] = ((t >> 2) & 1) ? -x : x;
       };
-      for (std::size_t k = 0; k < vec / 8; ++k)
+      std::size_t fixed = 0;
+      for (std::size_t k = 0; k < vec / 8; ++k) {
+        fixed += static_cast<std::size_t>(std::popcount(static_cast<unsigned>(fix[k])));
         for (unsigned f = fix[k]; f != 0; f &= f - 1) scalar(8 * k + static_cast<std::size_t>(std::countr_zero(f)));
+      }
+      vector_pays = 4 * fixed <= vec;
       for (std::size_t j = vec; j < m; ++j) scalar(j);
       for (std::size_t j = 0; j < m; ++j) o[b[j]] += w[j];
     }
