@@ -2,6 +2,9 @@
 #include <retold/embed.hpp>
 #include <retold/error.hpp>
 
+#include "features/detail/embed_simd.hpp"
+#include "features/detail/hash_mix.hpp"
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -9,7 +12,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <string>
 #include <thread>
@@ -394,4 +399,155 @@ TEST(Embed, TermsAndEmbeddingBitsArePinned) {
     EXPECT_EQ(vh, c.bits) << "dimension " << c.opts.dimension;
 #endif
   }
+}
+
+// The AVX-512 projection (where the CPU has it) and the scalar one give the same bits, on every
+// case the vector kernel hands back to scalar code: counts other than 1 (fractional, huge, zero,
+// negative, NaN), document frequencies past the first log table chunk, term lists that are not a
+// multiple of 8 long or span several blocks of 512 (and blocks done by the plain loop after one
+// that fell back too often), other dimensions and kind weights.
+TEST(Embed, VectorAndScalarProjectionsAgreeBitForBit) {
+  if (!retold::detail::embed_simd_enabled()) GTEST_SKIP() << "no AVX-512 here (or RETOLD_SIMD set): one path only";
+  const auto texts = golden_texts();
+  for (const std::uint32_t dim : {256u, 7u, 1000u}) {
+    tfidf_embedder_options o;
+    o.dimension = dim;
+    o.word_ngram_max = 2;
+    o.number_weight = 3.5f;
+    o.word_ngram_weight = 0.25f;
+    tfidf_embedder e(o);
+    std::vector<retold::term_counts> tcs;
+    for (const auto& t : texts) tcs.push_back(e.extract(t));
+    for (std::size_t i = 0; i < tcs.size(); i += 3) e.observe(tcs[i]);
+    for (int r = 0; r < 5000; ++r) e.observe(tcs[1]);  // df > 4,096: past the kernel's table
+    const auto same_both_ways = [&](const retold::term_counts& tc) {
+      retold::detail::set_embed_simd(true);
+      const auto v = e.embed(tc);
+      retold::detail::set_embed_simd(false);
+      const auto s = e.embed(tc);
+      retold::detail::set_embed_simd(true);
+      ASSERT_EQ(v.size(), s.size());
+      ASSERT_EQ(std::memcmp(v.data(), s.data(), v.size() * sizeof(float)), 0)
+          << "dimension " << dim << ", " << tc.terms.size() << " terms";
+    };
+    for (const auto& tc : tcs) same_both_ways(tc);  // as extracted: mostly the vector lanes
+    std::uint64_t x = 12345;
+    for (auto& tc : tcs) {
+      for (auto& c : tc.counts) {  // half the counts changed: lanes fall back, blocks go plain
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        switch ((x >> 33) % 10) {
+          case 0: c = 0.0f; break;
+          case 1: c = -2.0f; break;
+          case 2: c = 2.5f; break;
+          case 3: c = std::numeric_limits<float>::quiet_NaN(); break;
+          case 4: c = 3e9f; break;
+          default: break;
+        }
+      }
+    }
+    for (const auto& tc : tcs) same_both_ways(tc);
+  }
+}
+
+namespace {
+
+// extract() with the default options written the plain way (std::map, one gram at a time): the
+// oracle for the faster code paths below.
+retold::term_counts reference_extract(std::string_view text, std::uint64_t seed) {
+  std::map<std::uint64_t, double> m;
+  const std::uint64_t cseed = seed ^ (0x9E3779B97F4A7C15ULL * (0x100 + 4));
+  std::size_t b = 0;
+  while (b <= text.size()) {
+    std::size_t e = text.find(' ', b);
+    if (e == std::string_view::npos) e = text.size();
+    if (e > b) {
+      const std::string_view tok = text.substr(b, e - b);
+      const bool digit = std::any_of(tok.begin(), tok.end(), [](char c) { return c >= '0' && c <= '9'; });
+      m[(XXH3_64bits_withSeed(tok.data(), tok.size(), seed) & ~3ULL) | (digit ? 1 : 0)] += 1;
+      const std::string p = " " + std::string(tok) + " ";
+      std::vector<std::size_t> off;
+      for (std::size_t i = 0; i < p.size(); ++i)
+        if ((static_cast<unsigned char>(p[i]) & 0xC0) != 0x80) off.push_back(i);
+      off.push_back(p.size());
+      for (std::size_t i = 0; i + 4 < off.size(); ++i) {
+        const std::size_t len = off[i + 4] - off[i];
+        std::uint64_t h;
+        if (len <= 8) {
+          std::uint64_t x = 0;
+          for (std::size_t k = 0; k < len; ++k) x |= std::uint64_t{static_cast<unsigned char>(p[off[i] + k])} << (8 * k);
+          h = retold::detail::fmix64(x ^ cseed ^ (0x9E3779B97F4A7C15ULL * (len + 1)));
+        } else {
+          h = XXH3_64bits_withSeed(p.data() + off[i], len, cseed);
+        }
+        m[(h & ~3ULL) | 2] += 1;
+      }
+    }
+    b = e + 1;
+  }
+  retold::term_counts r;
+  for (const auto& [t, c] : m) {
+    r.terms.push_back(t);
+    r.counts.push_back(static_cast<float>(c));  // exact: every count here is below 2^24
+  }
+  return r;
+}
+
+}  // namespace
+
+// The fast extraction (in-place and padded grams, 8 at a time or not, tokens found 16 bytes at a
+// time) against the oracle, on the golden texts and on texts whose tokens touch both ends, with
+// the vector code on and off.
+TEST(Embed, ExtractMatchesThePlainDefinition) {
+  const tfidf_embedder e;
+  auto texts = golden_texts();
+  texts.push_back("ab");
+  texts.push_back("abcdefghijklmnopqrstu");
+  texts.push_back(" \xD0\xBA\xD0\xB8\xD1\x97\xD0\xB2x");
+  texts.push_back("a b c d e f g h i j k l m n o p q r s t u v w x y z 0123456789abcdef");
+  for (bool simd : {true, false}) {
+    retold::detail::set_embed_simd(simd);
+    for (const auto& t : texts) {
+      const auto want = reference_extract(t, e.options().seed);
+      ASSERT_EQ(e.extract(t), want) << "simd " << simd << ": " << t.substr(0, 60);
+      // a copy in an allocation of its own size (under ASan a read past its end fails)
+      const std::string owned(t);
+      ASSERT_EQ(e.extract(std::string_view(owned)), want);
+    }
+  }
+  retold::detail::set_embed_simd(true);
+}
+
+// Four-letter tokens whose middle 4-gram (the token itself) hashes to the same top 16 bits, the
+// bits extract() orders by before its insertions: ~1,200 of them in one run, the insertions exceed
+// their budget and the stable-sort fallback finishes. The result is still the plain definition's.
+TEST(Embed, ExtractOfCraftedCollidingGramsIsExact) {
+  const tfidf_embedder e;
+  const std::uint64_t key = e.options().seed ^ (0x9E3779B97F4A7C15ULL * (0x100 + 4)) ^ (0x9E3779B97F4A7C15ULL * 5);
+  std::string text;
+  for (std::uint64_t a = 0x21; a < 0x7F; ++a)
+    for (std::uint64_t b = 0x21; b < 0x7F; ++b)
+      for (std::uint64_t c = 0x21; c < 0x7F; ++c)
+        for (std::uint64_t d = 0x21; d < 0x7F; ++d) {
+          if (retold::detail::fmix64((a | b << 8 | c << 16 | d << 24) ^ key) >> 48 != 0x5A5A) continue;
+          if (!text.empty()) text += ' ';
+          for (const std::uint64_t ch : {a, b, c, d}) text += static_cast<char>(ch);
+        }
+  ASSERT_GT(text.size(), 4000u);
+  EXPECT_EQ(e.extract(text), reference_extract(text, e.options().seed));
+}
+
+// A text large enough (5.6 MB of mostly one-letter tokens) that its counts could pass 2^24 by
+// extract()'s bound: the distinct tokens then go in table order; the terms and counts stay the
+// plain definition's.
+TEST(Embed, ExtractOfAHugeTextIsExact) {
+  const tfidf_embedder e;
+  std::string text;
+  std::uint64_t x = 99;
+  for (std::size_t t = 0; t < 2900000; ++t) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    if (t) text += ' ';
+    const int len = t % 16 == 0 ? 5 : 1;
+    for (int i = 0; i < len; ++i) text += static_cast<char>('a' + (x >> (8 + 4 * i)) % 7);
+  }
+  EXPECT_EQ(e.extract(text), reference_extract(text, e.options().seed));
 }

@@ -78,7 +78,7 @@ class RETOLD_API tfidf_embedder {
   /// The hashed terms of a NORMALIZED text (tokens separated by single ASCII spaces; any other
   /// text is split on spaces as it is). Pure and thread-safe; depends only on options.
   term_counts extract(std::string_view normalized_text) const;
-  /// Same, reusing `out`'s capacity.
+  /// Same, reusing `out`'s capacity. Per-thread scratch buffers (thread_local) hold the work.
   void extract_into(std::string_view normalized_text, term_counts& out) const;
 
   /// Adds one document to the document-frequency table (each distinct term counts once).
@@ -95,6 +95,8 @@ class RETOLD_API tfidf_embedder {
   /// contribute nothing; an infinite count is errc::invalid_argument.
   std::vector<float> embed(const term_counts& doc) const;
   /// Same into `out`; errc::invalid_argument unless out.size() == dimension().
+  /// On x86-64 CPUs with AVX-512 the term weights are computed eight at a time (the environment
+  /// variable RETOLD_SIMD=generic turns that off); the vector is the same bits either way.
   void embed_into(const term_counts& doc, std::span<float> out) const;
 
   /// The inverse document frequency the embedder currently gives `term` (for explanations).
