@@ -1027,9 +1027,9 @@ deduplicator_stats deduplicator::stats() const {
   st.add_seconds = s.add_seconds;
   const std::size_t slots = s.ids.size();
   // Each vector is held once (the store); the index holds keys, lists and centroids (or its own
-  // codes with scalar quantization), which it counts itself.
-  st.memory_bytes = slots * (std::size_t{s.opts.minhash.num_hashes} * 4 * 2 /* values + buckets */ +
-                             std::size_t{s.dim} * 4 /* the vector store */ + 96 /* id, maps */);
+  // codes with scalar quantization), which it counts itself. The LSH index counts its signature
+  // values and band tables itself (the tables' size depends on their load, not only on n).
+  st.memory_bytes = s.lsh.memory_bytes() + slots * (std::size_t{s.dim} * 4 /* the vector store */ + 96 /* id, maps */);
   if (s.vectors_index) st.memory_bytes += s.vectors_index->memory_bytes();
   for (const auto& t : s.texts) st.memory_bytes += t.capacity();
   for (const auto& k : s.sketches) st.memory_bytes += k.memory_bytes();
