@@ -311,7 +311,7 @@ std::vector<match> deduplicator::impl::candidates_for(std::span<const std::uint3
   }
   std::sort(out.begin(), out.end(), [&](const match& a, const match& b) {
     if (a.scores.score != b.scores.score) return a.scores.score > b.scores.score;
-    return slot_of.at(a.id) < slot_of.at(b.id);
+    return slot_of.find(a.id, ids) < slot_of.find(b.id, ids);
   });
   if (out.size() > limit) out.resize(limit);
   return out;
@@ -321,7 +321,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
                                       const segment_candidate* known) {
   add_result r;
   const std::string id(doc.id);
-  if (slot_of.count(id)) {
+  if (slot_of.find(id, ids) != detail::id_table::none) {
     r.status = errc::duplicate_id;
     r.error = "document id '" + id + "' is already stored";
     return r;
@@ -385,6 +385,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
   if (dim) room_for(vectors, dim);
   if (opts.keep_text) room_for(texts, 1);
   room_for(sketches, 1);
+  slot_of.reserve(slot_of.size() + 1);
   readable.reserve_for(f.title.size() + f.snippet.size());
   // The vector joins the index when the open segment closes.
   if (f.band_keys.fingerprints().empty()) lsh.insert(slot, f.signature);
@@ -402,7 +403,7 @@ add_result deduplicator::impl::insert(const document& doc, doc_features& f, std:
       const auto other = static_cast<std::uint32_t>(cosine_calibration::partner(slot, k));
       if (!ids[other].empty()) calibration.observe(dot(vector_of(slot), vector_of(other)));
     }
-  slot_of.emplace(id, slot);
+  slot_of.insert(slot, ids);
   if (best_story == leader_clustering::no_cluster) {
     r.cluster_id = stories.open(slot);
     r.new_story = true;
@@ -422,7 +423,7 @@ void deduplicator::impl::erase_slot(std::uint32_t slot) {
   lsh.remove(slot);
   if (vectors_index) vectors_index->remove(slot);
   stories.remove(slot);
-  slot_of.erase(ids[slot]);
+  slot_of.erase(slot, ids);
   ids[slot].clear();
   ids[slot].shrink_to_fit();
   sources[slot].clear();
@@ -437,9 +438,9 @@ void deduplicator::impl::erase_slot(std::uint32_t slot) {
 }
 
 std::uint32_t deduplicator::impl::slot_or_throw(std::string_view id) const {
-  auto it = slot_of.find(std::string(id));
-  if (it == slot_of.end()) throw error(errc::not_found, "no document with id '" + std::string(id) + "'");
-  return it->second;
+  const std::uint32_t slot = slot_of.find(id, ids);
+  if (slot == detail::id_table::none) throw error(errc::not_found, "no document with id '" + std::string(id) + "'");
+  return slot;
 }
 
 std::uint32_t deduplicator::impl::representative_slot(std::span<const std::uint32_t> members) const {
@@ -915,9 +916,9 @@ bool deduplicator::remove(std::string_view id) {
   impl& s = *impl_;
   const std::lock_guard writing(s.writer);
   std::unique_lock lock(s.mutex);
-  auto it = s.slot_of.find(std::string(id));
-  if (it == s.slot_of.end()) return false;
-  s.erase_slot(it->second);
+  const std::uint32_t slot = s.slot_of.find(id, s.ids);
+  if (slot == detail::id_table::none) return false;
+  s.erase_slot(slot);
   return true;
 }
 
@@ -936,7 +937,7 @@ std::size_t deduplicator::evict_before(std::int64_t cutoff) {
 
 bool deduplicator::contains(std::string_view id) const {
   std::shared_lock lock(impl_->mutex);
-  return impl_->slot_of.count(std::string(id)) != 0;
+  return impl_->slot_of.find(id, impl_->ids) != detail::id_table::none;
 }
 
 std::uint64_t deduplicator::cluster_of(std::string_view id) const {
@@ -1027,9 +1028,13 @@ deduplicator_stats deduplicator::stats() const {
   st.add_seconds = s.add_seconds;
   const std::size_t slots = s.ids.size();
   // Each vector is held once (the store); the index holds keys, lists and centroids (or its own
-  // codes with scalar quantization), which it counts itself.
-  st.memory_bytes = slots * (std::size_t{s.opts.minhash.num_hashes} * 4 * 2 /* values + buckets */ +
-                             std::size_t{s.dim} * 4 /* the vector store */ + 96 /* id, maps */);
+  // codes with scalar quantization), which it counts itself. The LSH index counts its signature
+  // values and band tables itself (the tables' size depends on their load, not only on n).
+  st.memory_bytes = s.lsh.memory_bytes() + s.slot_of.memory_bytes() +
+                    slots * (std::size_t{s.dim} * 4 /* the vector store */ +
+                             2 * sizeof(std::string) + 8 + 4 + sizeof(pair_scores) /* id, source, timestamp, length, scores */ +
+                             8 /* the slot's story */) +
+                    st.clusters * 64 /* a story's record and member list */;
   if (s.vectors_index) st.memory_bytes += s.vectors_index->memory_bytes();
   for (const auto& t : s.texts) st.memory_bytes += t.capacity();
   for (const auto& k : s.sketches) st.memory_bytes += k.memory_bytes();

@@ -8,6 +8,7 @@
 
 #include <retold/dedup.hpp>
 
+#include "dedup/id_table.hpp"
 #include "dedup/snippet.hpp"
 #include "store/state_file.hpp"
 
@@ -174,7 +175,7 @@ struct deduplicator::impl {
   // stored ones do not depend on each other and are computed in parallel (segment_candidates).
   cosine_calibration calibration;
   cosine_calibration calibration_in_force;
-  std::unordered_map<std::string, std::uint32_t> slot_of;
+  detail::id_table slot_of;  // id -> slot of the live documents (the ids themselves are in `ids`)
 
   // Document frequencies are refreshed in epochs (see embed_epoch_boundary): documents since the
   // last refresh wait here, so an embedding depends only on how many documents came before it,

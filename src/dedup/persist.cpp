@@ -477,8 +477,9 @@ deduplicator deduplicator::load(const std::filesystem::path& dir, const options_
   s.ids.reserve(n);
   for (std::uint64_t i = 0; i < n; ++i) {
     s.ids.push_back(rd.str(4096));
-    if (s.ids.back().empty() || !s.slot_of.emplace(s.ids.back(), static_cast<std::uint32_t>(i)).second)
+    if (s.ids.back().empty() || s.slot_of.find(s.ids.back(), s.ids) != detail::id_table::none)
       rd.fail("document " + std::to_string(i) + " has an empty or repeated id");
+    s.slot_of.insert(static_cast<std::uint32_t>(i), s.ids);
     s.timestamps.push_back(rd.i64());
     s.sources.push_back(rd.str());
     s.text_lengths.push_back(rd.u32());

@@ -4,6 +4,8 @@
 #include <retold/text.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <new>
 
 namespace retold::detail {
 
@@ -75,41 +77,74 @@ std::string readable_excerpt(std::string_view text, std::size_t max_bytes) {
 }
 
 void text_arena::reserve_for(std::size_t bytes) {
-  if (bytes_.capacity() < bytes_.size() + bytes) bytes_.reserve(std::max(bytes_.size() + bytes, 2 * bytes_.capacity()));
   if (entries_.capacity() < entries_.size() + 1) entries_.reserve(std::max<std::size_t>(16, 2 * entries_.capacity()));
+  if (!chunks_.empty() && chunks_.back().bytes.size() - chunks_.back().used >= bytes) return;
+  if (bytes > UINT32_MAX) throw std::bad_alloc();  // an entry's offset and lengths are 32-bit
+  if (chunks_.capacity() < chunks_.size() + 1) chunks_.reserve(std::max<std::size_t>(4, 2 * chunks_.capacity()));
+  if (chunks_.size() == 1 && chunks_[0].bytes.size() < chunk_bytes && chunks_[0].used + bytes <= chunk_bytes) {
+    // The first chunk, doubled: its slots keep their offsets.
+    std::size_t size = chunks_[0].bytes.size();
+    while (size < chunks_[0].used + bytes) size *= 2;
+    mapped_array<char> bigger(std::min(size, chunk_bytes));
+    std::copy(chunks_[0].bytes.data(), chunks_[0].bytes.data() + chunks_[0].used, bigger.data());
+    chunks_[0].bytes = std::move(bigger);
+    return;
+  }
+  const std::size_t first = std::size_t{4} << 10;
+  chunks_.push_back(chunk{mapped_array<char>(std::max(bytes, chunks_.empty() ? first : chunk_bytes)), 0});
 }
 
 void text_arena::push(std::string_view title, std::string_view snippet) {
-  reserve_for(title.size() + snippet.size());
-  entries_.push_back({bytes_.size(), static_cast<std::uint32_t>(title.size()), static_cast<std::uint32_t>(snippet.size())});
-  bytes_.append(title).append(snippet);
+  const std::size_t n = title.size() + snippet.size();
+  reserve_for(n);
+  chunk& c = chunks_.back();
+  entries_.push_back({static_cast<std::uint32_t>(chunks_.size() - 1), static_cast<std::uint32_t>(c.used),
+                      static_cast<std::uint32_t>(title.size()), static_cast<std::uint32_t>(snippet.size())});
+  std::copy(title.begin(), title.end(), c.bytes.data() + c.used);
+  std::copy(snippet.begin(), snippet.end(), c.bytes.data() + c.used + title.size());
+  c.used += n;
+  held_ += n;
 }
 
 std::string_view text_arena::title(std::size_t slot) const noexcept {
   const entry& e = entries_[slot];
-  return std::string_view(bytes_).substr(e.begin, e.title_len);
+  if (e.title_len == 0) return {};
+  return std::string_view(chunks_[e.chunk].bytes.data() + e.offset, e.title_len);
 }
 
 std::string_view text_arena::snippet(std::size_t slot) const noexcept {
   const entry& e = entries_[slot];
-  return std::string_view(bytes_).substr(e.begin + e.title_len, e.snippet_len);
+  if (e.snippet_len == 0) return {};
+  return std::string_view(chunks_[e.chunk].bytes.data() + e.offset + e.title_len, e.snippet_len);
 }
 
 void text_arena::clear_slot(std::size_t slot) {
   entry& e = entries_[slot];
   garbage_ += std::size_t{e.title_len} + e.snippet_len;
   e = entry{};
-  if (garbage_ < 4096 || garbage_ * 2 < bytes_.size()) return;
-  std::string kept;
-  kept.reserve(bytes_.size() - garbage_);
-  for (entry& x : entries_) {
+  if (garbage_ < 4096 || garbage_ * 2 < held_) return;
+  // Compacted into fresh chunks (at most half the bytes held), then swapped in: a bad_alloc
+  // leaves the arena as it was.
+  text_arena kept;
+  kept.entries_.reserve(entries_.size());
+  for (const entry& x : entries_) {
     const std::size_t n = std::size_t{x.title_len} + x.snippet_len;
-    const std::size_t from = x.begin;
-    x.begin = kept.size();
-    kept.append(bytes_, from, n);
+    kept.reserve_for(n);
+    chunk& c = kept.chunks_.back();
+    const char* from = n ? chunks_[x.chunk].bytes.data() + x.offset : nullptr;
+    kept.entries_.push_back({static_cast<std::uint32_t>(kept.chunks_.size() - 1), static_cast<std::uint32_t>(c.used), x.title_len,
+                             x.snippet_len});
+    if (n) std::copy(from, from + n, c.bytes.data() + c.used);
+    c.used += n;
+    kept.held_ += n;
   }
-  bytes_.swap(kept);
-  garbage_ = 0;
+  *this = std::move(kept);
+}
+
+std::size_t text_arena::memory_bytes() const noexcept {
+  std::size_t b = entries_.capacity() * sizeof(entry) + chunks_.capacity() * sizeof(chunk);
+  for (const chunk& c : chunks_) b += c.bytes.memory_bytes();
+  return b;
 }
 
 }  // namespace retold::detail

@@ -3,11 +3,13 @@
 #include <retold/lsh.hpp>
 
 #include "features/detail/minhash_kernels.hpp"
+#include "store/mapped_array.hpp"
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -29,51 +31,61 @@ inline bool stays(std::size_t home, std::size_t hole, std::size_t j) {
   return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 }
 
-// Multimap from a 32-bit band fingerprint to slots: linear probing, backward-shift deletion.
-// Equal fingerprints sit in one probe run; a fingerprint collision between different band
-// values only adds a candidate, which verification against the full signature then rejects.
+// Multimap from a 32-bit band fingerprint to slots, kept as a sorted array with gaps: an
+// entry's home is fp * capacity / 2^32 (monotone in fp), entries sit at or after their home in
+// ascending fp order with no empty position between home and entry (linear probing, ordered as
+// Robin Hood hashing orders it), and the array ends in a run of spare positions instead of
+// wrapping around. A lookup stops at the first larger fingerprint, not at the next empty
+// position, so the table runs at a load of up to 0.85 (it was a power of two at up to 0.7: at
+// 1M documents 0.48, 16 MiB per band) and grows by 1.25x; a rehash is one sequential pass, as
+// the order does not change. Equal fingerprints sit next to each other; a fingerprint collision
+// between different band values only adds a candidate, which verification against the full
+// signature then rejects. Entries hold slot + 1 so that zeroed (untouched) memory is empty.
 class band_table {
  public:
   struct entry {
     std::uint32_t fp;
-    std::uint32_t slot;  // k_none: empty
+    std::uint32_t slot1;  // slot + 1; 0: empty
   };
 
+  /// Room for `n` entries, and for one more insert that cannot fail (no rehash, no growth):
+  /// lsh_index reserves every band before it changes any.
   void reserve(std::size_t n) {
-    if (n * 10 <= entries_.size() * 7) return;  // the common case, checked without a loop
-    rehash(table_capacity_for(n));
+    if (!table_.empty() && n <= limit_ && !table_[phys_ - 1].slot1) return;  // the common case
+    std::size_t cap = std::max<std::size_t>(cap_, 16);
+    if (n > limit_) cap = std::max(cap + cap / 4, capacity_for(n));
+    // Else only the spare run at the end is full (entries piled up at the last homes): the
+    // same capacity, with a longer spare run.
+    rehash(cap);
   }
   void clear() noexcept {
-    std::fill(entries_.begin(), entries_.end(), entry{0, k_none});
+    if (!table_.empty()) std::fill(table_.data(), table_.data() + table_.size(), entry{0, 0});
     used_ = 0;
   }
-  std::size_t memory_bytes() const noexcept { return entries_.capacity() * sizeof(entry); }
+  std::size_t memory_bytes() const noexcept { return table_.memory_bytes(); }
 
   void insert(std::uint32_t fp, std::uint32_t slot) {
-    if ((used_ + 1) * 10 > entries_.size() * 7) rehash(std::max<std::size_t>(16, entries_.size() * 2));
-    place(fp, slot);
+    reserve(used_ + 1);
+    std::size_t i = home(fp);
+    while (table_[i].slot1 && table_[i].fp <= fp) ++i;
+    std::size_t j = i;
+    while (table_[j].slot1) ++j;  // before phys_ - 1: reserve() keeps the last position empty
+    std::memmove(&table_[i + 1], &table_[i], (j - i) * sizeof(entry));
+    table_[i] = entry{fp, slot + 1};
     ++used_;
   }
 
   bool erase(std::uint32_t fp, std::uint32_t slot) noexcept {
-    if (entries_.empty()) return false;
-    std::size_t i = fp & mask_;
-    while (entries_[i].slot != k_none) {
-      if (entries_[i].fp == fp && entries_[i].slot == slot) {
-        std::size_t hole = i, j = i;
-        for (;;) {
-          j = (j + 1) & mask_;
-          if (entries_[j].slot == k_none) break;
-          if (!stays(entries_[j].fp & mask_, hole, j)) {
-            entries_[hole] = entries_[j];
-            hole = j;
-          }
-        }
-        entries_[hole] = entry{0, k_none};
-        --used_;
-        return true;
-      }
-      i = (i + 1) & mask_;
+    if (table_.empty()) return false;
+    for (std::size_t i = home(fp); table_[i].slot1 && table_[i].fp <= fp; ++i) {
+      if (table_[i].fp != fp || table_[i].slot1 != slot + 1) continue;
+      // Backward shift: the entries after i that are not at their home move down by one.
+      std::size_t j = i + 1;
+      while (table_[j].slot1 && home(table_[j].fp) < j) ++j;
+      std::memmove(&table_[i], &table_[i + 1], (j - i - 1) * sizeof(entry));
+      table_[j - 1] = entry{0, 0};
+      --used_;
+      return true;
     }
     return false;
   }
@@ -81,35 +93,51 @@ class band_table {
   /// Starts loading the probe position of `fp`: bands are independent, so the cache misses of
   /// all bands of a document overlap instead of queueing.
   void prefetch(std::uint32_t fp) const noexcept {
-    if (!entries_.empty()) __builtin_prefetch(&entries_[fp & mask_]);
+    if (!table_.empty()) __builtin_prefetch(&table_[home(fp)]);
   }
 
   template <class F>
   void for_each(std::uint32_t fp, F&& f) const {
-    if (entries_.empty()) return;
-    std::size_t i = fp & mask_;
-    while (entries_[i].slot != k_none) {
-      if (entries_[i].fp == fp) f(entries_[i].slot);
-      i = (i + 1) & mask_;
-    }
+    if (table_.empty()) return;
+    for (std::size_t i = home(fp); table_[i].slot1 && table_[i].fp <= fp; ++i)
+      if (table_[i].fp == fp) f(table_[i].slot1 - 1);
   }
 
  private:
-  void place(std::uint32_t fp, std::uint32_t slot) noexcept {
-    std::size_t i = fp & mask_;
-    while (entries_[i].slot != k_none) i = (i + 1) & mask_;
-    entries_[i] = entry{fp, slot};
-  }
+  static std::size_t capacity_for(std::size_t n) noexcept { return n + n * 3 / 17 + 2; }  // load <= 0.85
+  static std::size_t spare_for(std::size_t cap) noexcept { return 64 + cap / 64; }
+  std::size_t home(std::uint32_t fp) const noexcept { return static_cast<std::size_t>((std::uint64_t{fp} * cap_) >> 32); }
+
+  // Every entry, in order, into a table of home capacity `cap` (at least used_ / 0.85).
   void rehash(std::size_t cap) {
-    std::vector<entry> old = std::move(entries_);
-    entries_.assign(cap, entry{0, k_none});
-    mask_ = cap - 1;
-    for (const entry& e : old)
-      if (e.slot != k_none) place(e.fp, e.slot);
+    // The entries keep their order, so each goes to max(its home, the position after the
+    // previous one). A first pass finds how far the last one lands.
+    const auto home_in = [cap](std::uint32_t fp) { return static_cast<std::size_t>((std::uint64_t{fp} * cap) >> 32); };
+    std::size_t end = 0;
+    for (std::size_t k = 0; k < table_.size(); ++k)
+      if (table_[k].slot1) end = std::max(home_in(table_[k].fp), end) + 1;
+    // The spare run (longer by as much as the entries already overran the homes), then two
+    // positions that stay empty: the one reserve() checks and the sentinel that ends every scan.
+    const std::size_t over = end > cap ? end - cap : 0;
+    const std::size_t phys = cap + over + spare_for(cap) + over + 1;
+    detail::mapped_array<entry> fresh(phys + 1);
+    std::size_t next = 0;
+    for (std::size_t k = 0; k < table_.size(); ++k)
+      if (table_[k].slot1) {
+        const std::size_t at = std::max(home_in(table_[k].fp), next);
+        fresh[at] = table_[k];
+        next = at + 1;
+      }
+    table_ = std::move(fresh);
+    cap_ = cap;
+    phys_ = phys;
+    limit_ = cap * 17 / 20;
   }
 
-  std::vector<entry> entries_;
-  std::size_t mask_ = 0;
+  detail::mapped_array<entry> table_;  // phys_ + 1 positions; the last is the sentinel, always empty
+  std::size_t cap_ = 0;                // home positions: [0, cap_)
+  std::size_t phys_ = 0;               // positions an entry may occupy: [0, phys_ - 1) once reserved
+  std::size_t limit_ = 0;              // entries before the table grows
   std::size_t used_ = 0;
 };
 
@@ -187,6 +215,68 @@ class key_map {
   std::size_t used_ = 0;
 };
 
+// Signature values, slot after slot, k per slot, in chunks of about 4 MiB that never move once
+// allocated: a std::vector grew by doubling and copied them all (at 1M documents a 256 MiB copy
+// beside the 256 MiB original). The first chunk grows by doubling up to the full chunk size, so
+// a small index stays small.
+class signature_rows {
+ public:
+  explicit signature_rows(std::uint32_t k = 1) : k_(k) {
+    while (shift_ < 20 && (std::size_t{4} << (shift_ + 1)) * k_ <= (std::size_t{4} << 20)) ++shift_;
+  }
+  std::size_t rows() const noexcept { return rows_; }
+  std::uint32_t* row(std::size_t slot) noexcept { return chunks_[slot >> shift_].data() + (slot & mask()) * k_; }
+  const std::uint32_t* row(std::size_t slot) const noexcept {
+    return chunks_[slot >> shift_].data() + (slot & mask()) * k_;
+  }
+  /// Room for `n` rows; std::bad_alloc leaves the rows as they were.
+  void reserve(std::size_t n) {
+    const std::size_t per_chunk = mask() + 1;
+    if (n <= capacity()) return;
+    if (chunks_.size() <= 1 && n <= per_chunk) {  // the first chunk: doubled, copied
+      std::size_t rows = std::max<std::size_t>(16, 2 * capacity());
+      rows = std::min(std::max(rows, n), per_chunk);
+      detail::mapped_array<std::uint32_t> bigger(rows * k_);
+      if (!chunks_.empty()) std::copy(chunks_[0].data(), chunks_[0].data() + rows_ * k_, bigger.data());
+      if (chunks_.empty()) chunks_.push_back(std::move(bigger));
+      else chunks_[0] = std::move(bigger);
+      return;
+    }
+    if (!chunks_.empty() && chunks_[0].size() < per_chunk * k_) {  // the first chunk to full size
+      detail::mapped_array<std::uint32_t> full(per_chunk * k_);
+      std::copy(chunks_[0].data(), chunks_[0].data() + rows_ * k_, full.data());
+      chunks_[0] = std::move(full);
+    }
+    const std::size_t need = (n + per_chunk - 1) / per_chunk;
+    chunks_.reserve(need);
+    while (chunks_.size() < need) chunks_.emplace_back(per_chunk * k_);
+  }
+  /// One more row (its values unset); std::bad_alloc leaves the rows as they were.
+  void add_row() {
+    reserve(rows_ + 1);
+    ++rows_;
+  }
+  void pop_row() noexcept { --rows_; }
+  /// No rows (the chunks are kept).
+  void clear() noexcept { rows_ = 0; }
+  std::size_t memory_bytes() const noexcept {
+    std::size_t b = chunks_.capacity() * sizeof(chunks_[0]);
+    for (const auto& c : chunks_) b += c.memory_bytes();
+    return b;
+  }
+
+ private:
+  std::size_t mask() const noexcept { return (std::size_t{1} << shift_) - 1; }
+  std::size_t capacity() const noexcept {
+    if (chunks_.empty()) return 0;
+    return chunks_.size() == 1 ? chunks_[0].size() / k_ : chunks_.size() * (mask() + 1);
+  }
+  std::uint32_t k_;
+  unsigned shift_ = 0;  // rows per chunk: 2^shift_, about 4 MiB of values
+  std::size_t rows_ = 0;
+  std::vector<detail::mapped_array<std::uint32_t>> chunks_;
+};
+
 // Band fingerprints of one document: on the stack for up to 64 bands.
 class fps_buffer {
  public:
@@ -215,7 +305,7 @@ struct lsh_index::impl {
   minhash_config cfg;
   lsh_params params;
   std::uint32_t k;
-  std::vector<std::uint32_t> values;     // slot * k .. slot * k + k
+  signature_rows values;                 // slot -> its k values
   std::vector<std::uint64_t> slot_keys;  // slot -> key
   std::vector<std::uint32_t> free_slots;
   key_map keys;
@@ -286,15 +376,15 @@ struct lsh_index::impl {
       if (slot_keys.size() >= k_none - 1)
         throw error(errc::too_large, "lsh_index holds at most 2^32 - 2 signatures");
       slot = static_cast<std::uint32_t>(slot_keys.size());
-      values.resize(values.size() + k);  // strong guarantee: nothing else changed yet
+      values.add_row();  // strong guarantee: nothing else changed yet
       try {
         slot_keys.push_back(key);
       } catch (...) {
-        values.resize(values.size() - k);
+        values.pop_row();
         throw;
       }
     }
-    std::copy(v.begin(), v.end(), values.begin() + std::size_t{slot} * k);
+    std::copy(v.begin(), v.end(), values.row(slot));
     slot_keys[slot] = key;
     keys.insert(key, slot);
     if (!all_empty(v)) {
@@ -305,7 +395,7 @@ struct lsh_index::impl {
         for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].prefetch(fps[j]);
         for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(fps[j], slot);
       } else {
-        const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
+        const std::uint32_t* sv = values.row(slot);
         fps_buffer own(params.bands);
         band_fps(sv, own.data());
         for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].insert(own.data()[j], slot);
@@ -317,14 +407,13 @@ struct lsh_index::impl {
   bool remove(std::uint64_t key) {
     const std::uint32_t slot = keys.erase(key);
     if (slot == k_none) return false;
-    const std::uint32_t* sv = values.data() + std::size_t{slot} * k;
+    std::uint32_t* sv = values.row(slot);
     if (!all_empty({sv, k})) {
       fps_buffer fps(params.bands);
       band_fps(sv, fps.data());
       for (std::uint32_t j = 0; j < params.bands; ++j) bands[j].erase(fps.data()[j], slot);
     }
-    std::fill(values.begin() + std::size_t{slot} * k, values.begin() + std::size_t{slot + 1} * k,
-              signature::empty_value);
+    std::fill(sv, sv + k, signature::empty_value);
     free_slots.push_back(slot);
     --count;
     return true;
@@ -350,7 +439,7 @@ struct lsh_index::impl {
   }
 
   std::span<const std::uint32_t> stored(std::uint32_t slot) const noexcept {
-    return {values.data() + std::size_t{slot} * k, k};
+    return {values.row(slot), k};
   }
 
   std::vector<lsh_match> query(std::span<const std::uint32_t> v, const std::uint32_t* fps,
@@ -382,6 +471,7 @@ lsh_index::lsh_index(minhash_config cfg, lsh_params params) : impl_(std::make_un
   impl_->cfg = cfg;
   impl_->params = params;
   impl_->k = cfg.num_hashes;
+  impl_->values = signature_rows(cfg.num_hashes);
   impl_->bands.resize(params.bands);
 }
 
@@ -428,7 +518,7 @@ void lsh_index::clear() noexcept {
 }
 
 void lsh_index::reserve(std::size_t n) {
-  impl_->values.reserve(n * impl_->k);
+  impl_->values.reserve(n);
   impl_->slot_keys.reserve(n);
   impl_->keys.reserve(n);
   for (auto& b : impl_->bands) b.reserve(n);
@@ -488,7 +578,7 @@ const lsh_params& lsh_index::params() const noexcept { return impl_->params; }
 const minhash_config& lsh_index::config() const noexcept { return impl_->cfg; }
 
 std::size_t lsh_index::memory_bytes() const noexcept {
-  std::size_t b = impl_->values.capacity() * 4 + impl_->slot_keys.capacity() * 8 +
+  std::size_t b = impl_->values.memory_bytes() + impl_->slot_keys.capacity() * 8 +
                   impl_->free_slots.capacity() * 4 + impl_->keys.memory_bytes();
   for (const auto& t : impl_->bands) b += t.memory_bytes();
   return b;
