@@ -31,61 +31,51 @@ inline bool stays(std::size_t home, std::size_t hole, std::size_t j) {
   return hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
 }
 
-// Multimap from a 32-bit band fingerprint to slots, kept as a sorted array with gaps: an
-// entry's home is fp * capacity / 2^32 (monotone in fp), entries sit at or after their home in
-// ascending fp order with no empty position between home and entry (linear probing, ordered as
-// Robin Hood hashing orders it), and the array ends in a run of spare positions instead of
-// wrapping around. A lookup stops at the first larger fingerprint, not at the next empty
-// position, so the table runs at a load of up to 0.85 (it was a power of two at up to 0.7: at
-// 1M documents 0.48, 16 MiB per band) and grows by 1.25x; a rehash is one sequential pass, as
-// the order does not change. Equal fingerprints sit next to each other; a fingerprint collision
-// between different band values only adds a candidate, which verification against the full
-// signature then rejects. Entries hold slot + 1 so that zeroed (untouched) memory is empty.
+// Multimap from a 32-bit band fingerprint to slots: linear probing, backward-shift deletion.
+// Equal fingerprints sit in one probe run; a fingerprint collision between different band
+// values only adds a candidate, which verification against the full signature then rejects.
 class band_table {
  public:
   struct entry {
     std::uint32_t fp;
-    std::uint32_t slot1;  // slot + 1; 0: empty
+    std::uint32_t slot;  // k_none: empty
   };
 
-  /// Room for `n` entries, and for one more insert that cannot fail (no rehash, no growth):
-  /// lsh_index reserves every band before it changes any.
   void reserve(std::size_t n) {
-    if (!table_.empty() && n <= limit_ && !table_[phys_ - 1].slot1) return;  // the common case
-    std::size_t cap = std::max<std::size_t>(cap_, 16);
-    if (n > limit_) cap = std::max(cap + cap / 4, capacity_for(n));
-    // Else only the spare run at the end is full (entries piled up at the last homes): the
-    // same capacity, with a longer spare run.
-    rehash(cap);
+    if (n * 10 <= entries_.size() * 7) return;  // the common case, checked without a loop
+    rehash(table_capacity_for(n));
   }
   void clear() noexcept {
-    if (!table_.empty()) std::fill(table_.data(), table_.data() + table_.size(), entry{0, 0});
+    std::fill(entries_.begin(), entries_.end(), entry{0, k_none});
     used_ = 0;
   }
-  std::size_t memory_bytes() const noexcept { return table_.memory_bytes(); }
+  std::size_t memory_bytes() const noexcept { return entries_.capacity() * sizeof(entry); }
 
   void insert(std::uint32_t fp, std::uint32_t slot) {
-    reserve(used_ + 1);
-    std::size_t i = home(fp);
-    while (table_[i].slot1 && table_[i].fp <= fp) ++i;
-    std::size_t j = i;
-    while (table_[j].slot1) ++j;  // before phys_ - 1: reserve() keeps the last position empty
-    std::memmove(&table_[i + 1], &table_[i], (j - i) * sizeof(entry));
-    table_[i] = entry{fp, slot + 1};
+    if ((used_ + 1) * 10 > entries_.size() * 7) rehash(std::max<std::size_t>(16, entries_.size() * 2));
+    place(fp, slot);
     ++used_;
   }
 
   bool erase(std::uint32_t fp, std::uint32_t slot) noexcept {
-    if (table_.empty()) return false;
-    for (std::size_t i = home(fp); table_[i].slot1 && table_[i].fp <= fp; ++i) {
-      if (table_[i].fp != fp || table_[i].slot1 != slot + 1) continue;
-      // Backward shift: the entries after i that are not at their home move down by one.
-      std::size_t j = i + 1;
-      while (table_[j].slot1 && home(table_[j].fp) < j) ++j;
-      std::memmove(&table_[i], &table_[i + 1], (j - i - 1) * sizeof(entry));
-      table_[j - 1] = entry{0, 0};
-      --used_;
-      return true;
+    if (entries_.empty()) return false;
+    std::size_t i = fp & mask_;
+    while (entries_[i].slot != k_none) {
+      if (entries_[i].fp == fp && entries_[i].slot == slot) {
+        std::size_t hole = i, j = i;
+        for (;;) {
+          j = (j + 1) & mask_;
+          if (entries_[j].slot == k_none) break;
+          if (!stays(entries_[j].fp & mask_, hole, j)) {
+            entries_[hole] = entries_[j];
+            hole = j;
+          }
+        }
+        entries_[hole] = entry{0, k_none};
+        --used_;
+        return true;
+      }
+      i = (i + 1) & mask_;
     }
     return false;
   }
@@ -93,51 +83,35 @@ class band_table {
   /// Starts loading the probe position of `fp`: bands are independent, so the cache misses of
   /// all bands of a document overlap instead of queueing.
   void prefetch(std::uint32_t fp) const noexcept {
-    if (!table_.empty()) __builtin_prefetch(&table_[home(fp)]);
+    if (!entries_.empty()) __builtin_prefetch(&entries_[fp & mask_]);
   }
 
   template <class F>
   void for_each(std::uint32_t fp, F&& f) const {
-    if (table_.empty()) return;
-    for (std::size_t i = home(fp); table_[i].slot1 && table_[i].fp <= fp; ++i)
-      if (table_[i].fp == fp) f(table_[i].slot1 - 1);
+    if (entries_.empty()) return;
+    std::size_t i = fp & mask_;
+    while (entries_[i].slot != k_none) {
+      if (entries_[i].fp == fp) f(entries_[i].slot);
+      i = (i + 1) & mask_;
+    }
   }
 
  private:
-  static std::size_t capacity_for(std::size_t n) noexcept { return n + n * 3 / 17 + 2; }  // load <= 0.85
-  static std::size_t spare_for(std::size_t cap) noexcept { return 64 + cap / 64; }
-  std::size_t home(std::uint32_t fp) const noexcept { return static_cast<std::size_t>((std::uint64_t{fp} * cap_) >> 32); }
-
-  // Every entry, in order, into a table of home capacity `cap` (at least used_ / 0.85).
+  void place(std::uint32_t fp, std::uint32_t slot) noexcept {
+    std::size_t i = fp & mask_;
+    while (entries_[i].slot != k_none) i = (i + 1) & mask_;
+    entries_[i] = entry{fp, slot};
+  }
   void rehash(std::size_t cap) {
-    // The entries keep their order, so each goes to max(its home, the position after the
-    // previous one). A first pass finds how far the last one lands.
-    const auto home_in = [cap](std::uint32_t fp) { return static_cast<std::size_t>((std::uint64_t{fp} * cap) >> 32); };
-    std::size_t end = 0;
-    for (std::size_t k = 0; k < table_.size(); ++k)
-      if (table_[k].slot1) end = std::max(home_in(table_[k].fp), end) + 1;
-    // The spare run (longer by as much as the entries already overran the homes), then two
-    // positions that stay empty: the one reserve() checks and the sentinel that ends every scan.
-    const std::size_t over = end > cap ? end - cap : 0;
-    const std::size_t phys = cap + over + spare_for(cap) + over + 1;
-    detail::mapped_array<entry> fresh(phys + 1);
-    std::size_t next = 0;
-    for (std::size_t k = 0; k < table_.size(); ++k)
-      if (table_[k].slot1) {
-        const std::size_t at = std::max(home_in(table_[k].fp), next);
-        fresh[at] = table_[k];
-        next = at + 1;
-      }
-    table_ = std::move(fresh);
-    cap_ = cap;
-    phys_ = phys;
-    limit_ = cap * 17 / 20;
+    std::vector<entry> old = std::move(entries_);
+    entries_.assign(cap, entry{0, k_none});
+    mask_ = cap - 1;
+    for (const entry& e : old)
+      if (e.slot != k_none) place(e.fp, e.slot);
   }
 
-  detail::mapped_array<entry> table_;  // phys_ + 1 positions; the last is the sentinel, always empty
-  std::size_t cap_ = 0;                // home positions: [0, cap_)
-  std::size_t phys_ = 0;               // positions an entry may occupy: [0, phys_ - 1) once reserved
-  std::size_t limit_ = 0;              // entries before the table grows
+  std::vector<entry> entries_;
+  std::size_t mask_ = 0;
   std::size_t used_ = 0;
 };
 
