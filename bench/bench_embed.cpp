@@ -7,6 +7,8 @@
 // terms per document once character 4-grams are counted). Vectors for the index benchmarks are
 // clustered (stories around random centres plus noise), like embeddings of a news stream.
 #include <retold/embed.hpp>
+
+#include "embed_docs.hpp"
 #include <retold/vector_index.hpp>
 
 #include <benchmark/benchmark.h>
@@ -24,30 +26,10 @@
 
 namespace {
 
-std::vector<std::string> make_docs(std::size_t count, std::size_t words, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> vocab(50000);
-  std::uniform_int_distribution<int> len(2, 12), letter(0, 25), digit(0, 9), coin(0, 19);
-  for (auto& w : vocab) {
-    const int l = len(rng);
-    for (int i = 0; i < l; ++i) w.push_back(static_cast<char>('a' + letter(rng)));
-    if (coin(rng) == 0) w = std::to_string(digit(rng) * 100 + digit(rng));
-  }
-  std::vector<double> weights(vocab.size());
-  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = 1.0 / std::pow(double(i + 1), 1.1);
-  std::discrete_distribution<std::size_t> zipf(weights.begin(), weights.end());
-  std::vector<std::string> docs(count);
-  for (auto& d : docs) {
-    for (std::size_t i = 0; i < words; ++i) {
-      if (i) d.push_back(' ');
-      d += vocab[zipf(rng)];
-    }
-  }
-  return docs;
-}
+using retold_bench::make_embed_docs;
 
 const std::vector<std::string>& docs500() {
-  static const auto d = make_docs(256, 500, 7);
+  static const auto d = make_embed_docs(256, 500, 7);
   return d;
 }
 

@@ -11,6 +11,8 @@
 // of that work per document (alternate two builds' runs to compare them on a shared machine).
 #include <retold/embed.hpp>
 
+#include "embed_docs.hpp"
+
 #include <cmath>
 #include <ctime>
 #include <cstdint>
@@ -22,28 +24,7 @@
 
 namespace {
 
-// The generator of bench_embed.cpp (same seed and draws, so the same documents).
-std::vector<std::string> make_docs(std::size_t count, std::size_t words, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> vocab(50000);
-  std::uniform_int_distribution<int> len(2, 12), letter(0, 25), digit(0, 9), coin(0, 19);
-  for (auto& w : vocab) {
-    const int l = len(rng);
-    for (int i = 0; i < l; ++i) w.push_back(static_cast<char>('a' + letter(rng)));
-    if (coin(rng) == 0) w = std::to_string(digit(rng) * 100 + digit(rng));
-  }
-  std::vector<double> weights(vocab.size());
-  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = 1.0 / std::pow(double(i + 1), 1.1);
-  std::discrete_distribution<std::size_t> zipf(weights.begin(), weights.end());
-  std::vector<std::string> docs(count);
-  for (auto& d : docs) {
-    for (std::size_t i = 0; i < words; ++i) {
-      if (i) d.push_back(' ');
-      d += vocab[zipf(rng)];
-    }
-  }
-  return docs;
-}
+using retold_bench::make_embed_docs;
 
 std::uint64_t fnv(std::uint64_t h, const void* p, std::size_t n) {
   const auto* b = static_cast<const unsigned char*>(p);
@@ -86,7 +67,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: e2e_embed_count [passes >= 1]\n");
     return 2;
   }
-  const auto docs = make_docs(256, 500, 7);
+  const auto docs = make_embed_docs(256, 500, 7);
   retold::tfidf_embedder e;
   for (const auto& d : docs) e.observe(e.extract(d));
   retold::term_counts tc;
