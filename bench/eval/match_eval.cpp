@@ -453,7 +453,12 @@ streaming_figure streaming_sts(const std::filesystem::path& data) {
   std::vector<retold::document> batch;
   auto id_for = [&](const std::string& text) {
     auto [it, fresh] = id_of.emplace(text, "t" + std::to_string(id_of.size()));
-    if (fresh) batch.push_back(retold::document{.id = it->second, .text = it->first});
+    if (fresh) {
+      retold::document doc;
+      doc.id = it->second;
+      doc.text = it->first;
+      batch.push_back(std::move(doc));
+    }
     return it->second;
   };
   for (const auto& p : dev) {

@@ -49,7 +49,10 @@ RETOLD_API std::string normalize(std::string_view text, const normalize_options&
 /// Same as normalize() but writes into `out` (cleared first), reusing its capacity: use this in
 /// hot loops to avoid an allocation per document. `out` must not alias `text`. Thread-safe for
 /// distinct `out` objects. With strip_boilerplate, each calling thread keeps one scratch buffer
-/// of the longest text it has stripped (freed when the thread ends).
+/// of the longest text it has stripped (freed when the thread ends). Memory: the first call with
+/// a given (casefold, fold_punctuation) pair builds that mode's 128 KiB lookup table for two-byte
+/// code points, shared by all threads and kept for the life of the process (the defaults use one
+/// mode; at most four tables, 512 KiB).
 RETOLD_API void normalize_into(std::string_view text, std::string& out,
                                const normalize_options& opts = {});
 
