@@ -1,7 +1,8 @@
 // src/store/mapped_array.hpp - fixed-size zero-filled arrays whose memory goes back to the system
 // when they are freed (internal).
 //
-// The big per-document blocks (the LSH index's signature chunks, the text arena's chunks) are
+// The big per-document blocks (the LSH index's signature chunks, the text arena's chunks, the
+// deduplicator's id table) are
 // allocated here instead of through std::vector: a block of 1 MiB or more is mapped (anonymous
 // mmap) and unmapped when freed, so a block replaced by a bigger one never stays in the heap (glibc raises its mmap threshold after freeing a mapped block and then keeps
 // freed multi-MiB blocks of that size in the heap, where they count in the resident set until
