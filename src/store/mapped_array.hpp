@@ -2,12 +2,12 @@
 // when they are freed (internal).
 //
 // The big per-document blocks (the LSH index's signature chunks, the text arena's chunks, the
-// deduplicator's id table) are
-// allocated here instead of through std::vector: a block of 1 MiB or more is mapped (anonymous
-// mmap) and unmapped when freed, so a block replaced by a bigger one never stays in the heap (glibc raises its mmap threshold after freeing a mapped block and then keeps
-// freed multi-MiB blocks of that size in the heap, where they count in the resident set until
-// something reuses them). Pages that are never written are never resident. Smaller blocks come
-// from calloc.
+// deduplicator's id table) are allocated here instead of through std::vector: a block of 1 MiB
+// or more is mapped (anonymous mmap) and unmapped when freed, so a block replaced by a bigger one
+// never stays in the heap (glibc raises its mmap threshold after freeing a mapped block and then
+// keeps freed multi-MiB blocks of that size in the heap, where they count in the resident set
+// until something reuses them). Pages that are never written are never resident. Smaller blocks
+// come from calloc.
 #pragma once
 
 #include <cstddef>
