@@ -58,9 +58,10 @@ class id_table {
   /// reserve(size() + 1) first for an insert that cannot fail).
   void insert(std::uint32_t slot, const std::vector<std::string>& ids) {
     reserve(used_ + 1);
-    std::size_t i = tag_of(ids[slot]) & mask_;
+    const std::uint32_t tag = tag_of(ids[slot]);
+    std::size_t i = tag & mask_;
     while (table_[i].slot1) i = (i + 1) & mask_;
-    table_[i] = entry{tag_of(ids[slot]), slot + 1};
+    table_[i] = entry{tag, slot + 1};
     ++used_;
   }
 

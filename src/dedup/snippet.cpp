@@ -127,17 +127,7 @@ void text_arena::clear_slot(std::size_t slot) {
   // leaves the arena as it was.
   text_arena kept;
   kept.entries_.reserve(entries_.size());
-  for (const entry& x : entries_) {
-    const std::size_t n = std::size_t{x.title_len} + x.snippet_len;
-    kept.reserve_for(n);
-    chunk& c = kept.chunks_.back();
-    const char* from = n ? chunks_[x.chunk].bytes.data() + x.offset : nullptr;
-    kept.entries_.push_back({static_cast<std::uint32_t>(kept.chunks_.size() - 1), static_cast<std::uint32_t>(c.used), x.title_len,
-                             x.snippet_len});
-    if (n) std::copy(from, from + n, c.bytes.data() + c.used);
-    c.used += n;
-    kept.held_ += n;
-  }
+  for (std::size_t i = 0; i < entries_.size(); ++i) kept.push(title(i), snippet(i));
   *this = std::move(kept);
 }
 
